@@ -1,0 +1,65 @@
+"""What an operation receives (RunContext) and returns (RunOutput)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from inference.errors import JobCancelled
+
+
+@dataclass
+class InputImage:
+    asset_id: str
+    role: str
+    image: Image.Image
+    mime_type: str
+
+
+@dataclass
+class ModelInfo:
+    """The model that produced an output, recorded on the job and in the manifest."""
+
+    key: str
+    name: str
+    revision: str
+    weights_hash: str
+    licence: str = ""
+
+
+@dataclass
+class RunOutput:
+    image: Image.Image
+    format: str  # Pillow format name: "PNG", "JPEG", "WEBP"
+    quality: int | None = None
+    model: ModelInfo | None = None
+    seed: int | None = None
+    # Per-output parameters worth recording (e.g. the variant's seed).
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunContext:
+    job_id: str
+    operation: str
+    params: dict[str, Any]
+    prompt: str
+    inputs: list[InputImage]
+    report: Callable[[int, str | None], None]
+    cancelled: Callable[[], bool]
+
+    def source(self) -> InputImage:
+        return next(i for i in self.inputs if i.role == "source")
+
+    def mask(self) -> InputImage | None:
+        return next((i for i in self.inputs if i.role == "mask"), None)
+
+    def check_cancelled(self) -> None:
+        if self.cancelled():
+            raise JobCancelled(self.job_id)
+
+    def progress(self, percent: int, message: str | None = None) -> None:
+        self.report(percent, message)

@@ -1,0 +1,46 @@
+"""A Dramatiq worker inside the web process, for the embedded default (`make run`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+
+import dramatiq
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+_worker: dramatiq.Worker | None = None
+_lock = threading.Lock()
+
+
+def start(worker_threads: int = 2) -> dramatiq.Worker:
+    """Start (once) an in-process worker on every queue of the configured broker."""
+    global _worker
+    with _lock:
+        if _worker is None:
+            import inference.tasks  # noqa: F401  (declares the actors on the broker)
+
+            broker = dramatiq.get_broker()
+            _worker = dramatiq.Worker(
+                broker, worker_threads=worker_threads, worker_timeout=settings.DRAMATIQ_WORKER_TIMEOUT_MS
+            )
+            _worker.start()
+            logger.info("embedded Dramatiq worker started on queues %s", sorted(broker.get_declared_queues()))
+        return _worker
+
+
+def stop() -> None:
+    global _worker
+    with _lock:
+        if _worker is not None:
+            _worker.stop()
+            _worker = None
+
+
+def start_if_configured() -> None:
+    # Only for the web server itself (not migrate, shell, tests or the rundramatiq command).
+    is_server = len(sys.argv) > 1 and sys.argv[1] in {"runserver"} or os.environ.get("PHOTAI_SERVER") == "1"
+    if settings.EMBEDDED_WORKER and is_server and not settings.TESTING:
+        start()

@@ -1,0 +1,1 @@
+"""Operations of the catalog. Each module registers its operations with inference.catalog.register."""

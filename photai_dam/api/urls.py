@@ -1,0 +1,31 @@
+"""Routes of /api/v1/. Each package adds its own routers here."""
+
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+from rest_framework.routers import SimpleRouter
+
+from inference.api.views import OperationListView
+from photai_dam.assets.api.views import AssetViewSet
+from photai_dam.jobs.api.views import JobViewSet
+from photai_dam.workspaces.api.views import MyWorkspacesView
+
+
+
+class Router(SimpleRouter):
+    """Routes that answer with or without a trailing slash (CMS plugins call both forms)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
+workspace_router = Router()
+workspace_router.register("assets", AssetViewSet, basename="asset")
+workspace_router.register("jobs", JobViewSet, basename="job")
+
+urlpatterns = [
+    re_path(r"^workspaces/?$", MyWorkspacesView.as_view(), name="my-workspaces"),
+    re_path(r"^operations/?$", OperationListView.as_view(), name="operations"),
+    path("workspaces/<slug:slug>/", include(workspace_router.urls)),
+]

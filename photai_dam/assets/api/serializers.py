@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from photai_dam.api.errors import ApiError
+from photai_dam.assets.models import Asset
+
+
+class AssetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    parents = serializers.SerializerMethodField()
+    created_by = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+    licence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Asset
+        fields = [
+            "id",
+            "title",
+            "mime_type",
+            "width",
+            "height",
+            "size",
+            "sha256",
+            "origin",
+            "status",
+            "parents",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "download_url",
+            "licence",
+        ]
+
+    def get_parents(self, asset: Asset) -> list[dict[str, str]]:
+        return [
+            {"id": str(link.parent_id), "relationship": link.relationship} for link in asset.parent_links.all()
+        ]
+
+    def get_created_by(self, asset: Asset) -> str | None:
+        return asset.created_by.username if asset.created_by else None
+
+    def get_download_url(self, asset: Asset) -> str:
+        return reverse("asset-download", kwargs={"slug": self.context["workspace"].slug, "pk": asset.pk})
+
+    def get_licence(self, asset: Asset) -> dict[str, Any] | None:
+        current = [r for r in asset.licence_records.all() if r.is_current]
+        return current[0].data if current else None
+
+
+class AssetUploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    file = serializers.FileField()
+    title = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    licence = serializers.CharField(required=False, allow_blank=True)
+
+    def validate_licence(self, value: str) -> dict[str, Any] | None:
+        if not value:
+            return None
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ApiError("invalid_licence", f"licence is not valid JSON: {exc.msg}", status_code=400) from None
+        if not isinstance(parsed, dict):
+            raise ApiError("invalid_licence", "licence must be a JSON object", status_code=400)
+        return parsed

@@ -1,0 +1,177 @@
+"""State changes of jobs. Views and workers call these; nothing else mutates a Job."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from governance import audit
+from photai_dam.api.errors import Conflict, Unprocessable
+from photai_dam.assets.models import Asset
+from photai_dam.jobs.choices import FINISHED, TRANSITIONS, JobStatus
+from photai_dam.jobs.models import Job, JobInput
+from photai_dam.workspaces.access import WorkspaceAccess
+from photai_dam.workspaces.choices import Role
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidTransition(Exception):
+    """A job was asked to move between two states the transitions table does not allow."""
+
+    def __init__(self, job_id: UUID, current: str, wanted: str) -> None:
+        super().__init__(f"job {job_id}: {current} -> {wanted} is not allowed")
+        self.current = current
+        self.wanted = wanted
+
+
+def transition(job: Job, new_status: str, *, expected: str | None = None, **fields: Any) -> bool:
+    """Compare-and-swap ``job`` from its current (or ``expected``) status to ``new_status``.
+
+    Returns False when another process changed the status first; raises InvalidTransition when the table
+    forbids the move. On success the instance is refreshed and an audit event is written.
+    """
+    current = expected or job.status
+    if new_status not in TRANSITIONS[current]:
+        raise InvalidTransition(job.pk, current, new_status)
+    now = timezone.now()
+    if new_status == JobStatus.RUNNING:
+        fields.setdefault("started_at", now)
+    if new_status in FINISHED:
+        fields.setdefault("finished_at", now)
+    with transaction.atomic():
+        changed = Job.objects.filter(pk=job.pk, status=current).update(status=new_status, **fields)
+        if changed:
+            audit.record(
+                f"job.{new_status}",
+                workspace=job.workspace,
+                object_type="job",
+                object_id=job.pk,
+                data={"from": current, **{k: v for k, v in fields.items() if k in ("error_code", "progress")}},
+            )
+    job.refresh_from_db()
+    return bool(changed)
+
+
+def create_job(
+    access: WorkspaceAccess,
+    *,
+    operation: str,
+    inputs: Sequence[UUID | str],
+    params: dict[str, Any],
+    prompt: str = "",
+) -> Job:
+    """Validate, run policy, save the job, and send it to its queue once the transaction commits."""
+    from governance import policy
+    from inference import catalog, tasks
+
+    access.require_role(Role.EDITOR, Role.ADMIN)
+    op = catalog.get_operation(operation)
+    if op is None:
+        raise Unprocessable(
+            "unknown_operation",
+            f"There is no operation {operation!r}.",
+            details={"operations": catalog.operation_names()},
+        )
+    input_ids = [_normalise_id(str(i)) for i in inputs]
+    assets_by_id = {
+        str(a.pk): a
+        for a in Asset.objects.filter(workspace=access.workspace, pk__in=[i for i in input_ids if i is not None])
+    }
+    missing = [str(raw) for raw, i in zip(inputs, input_ids, strict=True) if i not in assets_by_id]
+    if missing:
+        # Another workspace's asset is indistinguishable from a missing one (I4).
+        raise Unprocessable("input_not_found", "Some inputs are not assets of this workspace.", details={"missing": missing})
+    ordered = [assets_by_id[i] for i in input_ids if i is not None]
+    clean_params = op.validate(params=params, inputs=ordered, prompt=prompt)
+    reasons = policy.check_job_request(
+        workspace=access.workspace, operation=op, inputs=ordered, params=clean_params, prompt=prompt
+    )
+    if reasons:
+        raise Unprocessable(
+            "policy_refused",
+            "The request breaks the workspace's policy.",
+            details={"reasons": [r.as_dict() for r in reasons]},
+        )
+    roles = op.input_roles(len(ordered))
+    with transaction.atomic():
+        job = Job.objects.create(
+            workspace=access.workspace,
+            operation=op.name,
+            queue=op.queue,
+            params=clean_params,
+            prompt=prompt,
+            created_by=access.membership.user,
+        )
+        JobInput.objects.bulk_create(
+            JobInput(job=job, asset=asset, role=role, position=i)
+            for i, (asset, role) in enumerate(zip(ordered, roles, strict=True))
+        )
+        audit.record(
+            "job.create",
+            actor=access.membership.user,
+            workspace=access.workspace,
+            object_type="job",
+            object_id=job.pk,
+            data={"operation": op.name, "inputs": [str(a.pk) for a in ordered], "params": clean_params},
+        )
+        transaction.on_commit(lambda: tasks.enqueue_job(job))
+    return job
+
+
+def cancel_job(access: WorkspaceAccess, job: Job) -> Job:
+    if job.created_by_id != access.membership.user_id:
+        access.require_role(Role.ADMIN)
+    for _ in range(3):  # the worker may move it from queued to running under us
+        if job.status in FINISHED:
+            raise Conflict(
+                "invalid_transition",
+                f"The job is already {job.status}.",
+                details={"status": job.status},
+            )
+        if transition(job, JobStatus.CANCELLED, error_code="cancelled", error_message="Cancelled by a person."):
+            audit.record(
+                "job.cancel", actor=access.membership.user, workspace=job.workspace, object_type="job", object_id=job.pk
+            )
+            return job
+    raise Conflict("invalid_transition", "The job changed state while cancelling; try again.")
+
+
+def report_progress(job_id: UUID, progress: int, message: str | None = None) -> None:
+    """Record progress from a worker (no audit event: progress is not a state change)."""
+    progress = max(0, min(100, int(progress)))
+    updates: dict[str, Any] = {"progress": progress}
+    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, progress__lte=progress).update(**updates)
+    if message:
+        append_log(job_id, message)
+
+
+def append_log(job_id: UUID, message: str) -> None:
+    with transaction.atomic():
+        job = Job.objects.select_for_update().only("log").get(pk=job_id)
+        job.log = [*job.log, {"at": timezone.now().isoformat(), "message": message}][-200:]
+        job.save(update_fields=["log"])
+
+
+def is_cancelled(job_id: UUID) -> bool:
+    return Job.objects.filter(pk=job_id, status=JobStatus.CANCELLED).exists()
+
+
+def count_attempt(job_id: UUID) -> None:
+    Job.objects.filter(pk=job_id).update(attempts=F("attempts") + 1)
+
+
+def _normalise_id(value: str) -> str | None:
+    try:
+        return str(UUID(value))
+    except ValueError:
+        return None
+
+
+__all__ = ["InvalidTransition", "cancel_job", "create_job", "report_progress", "transition"]

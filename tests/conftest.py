@@ -1,0 +1,9 @@
+"""Shared test configuration. Fixture modules are listed in ``pytest_plugins``."""
+
+from __future__ import annotations
+
+pytest_plugins = [
+    "tests.plugins.services",
+    "tests.plugins.cast",
+    "tests.plugins.worker",
+]
