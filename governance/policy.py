@@ -1,6 +1,17 @@
 """Policy checks at job creation: licences of the inputs, the model's licence, the prompt rules.
 
-Returns every reason a request is refused (an empty list means it may proceed). Issue 5 fills the rules.
+:func:`check_job_request` returns every reason a request is refused (an empty list means it may proceed);
+``create_job`` turns a non-empty list into 422 ``policy_refused`` with ``details.reasons``.
+
+Which checks apply to which operations:
+- Expired or revoked input licences refuse *every* operation: nothing may be made from material we may no
+  longer use.
+- ``licence_forbids_ai_editing`` applies only to generative operations. Classical renditions (resize, crop,
+  format conversion) are the ordinary technical adaptations every licence that permits use also permits
+  (putting an image on a page means resizing it); they add no AI-made content, so they need no AI right.
+- The model must allow commercial use when the workspace is commercial (``licensing.commercial``).
+- Blocked prompt terms/patterns refuse; flagged ones pass but :func:`extra_review_stages` sends the outputs
+  through the legal stage.
 """
 
 from __future__ import annotations
@@ -33,4 +44,91 @@ def check_job_request(
     params: dict[str, Any],
     prompt: str,
 ) -> list[Reason]:
+    from governance import clock
+    from governance.licensing import prompts
+    from governance.licensing.derivation import effective_licence, model_record
+    from governance.licensing.settings import is_commercial
+
+    reasons: list[Reason] = []
+    now = clock.now()
+    generative = operation.kind == "generative"
+    for asset in inputs:
+        effective = effective_licence(asset)
+        for r in effective.sources_of("revoked"):
+            reasons.append(Reason("licence_revoked", r.message, r.source))
+        reasons += effective.expiry_reasons(now)
+        if generative and not effective.ai_editing_allowed:
+            for r in effective.sources_of("ai_editing"):
+                reasons.append(Reason("licence_forbids_ai_editing", r.message, r.source))
+
+    key = requested_model_key(operation, params)
+    if generative and key:
+        record = model_record(key)
+        if record is None:
+            reasons.append(
+                Reason("model_unknown", f"Model {key} is not in the model registry.", f"model:{key}")
+            )
+        elif is_commercial(workspace) and not getattr(record, "commercial_use_allowed", False):
+            reasons.append(
+                Reason(
+                    "model_non_commercial",
+                    f"Model {key} ({getattr(record, 'licence_id', '') or 'no licence id'}) is licensed for "
+                    "non-commercial use only and this workspace is commercial.",
+                    f"model:{key}",
+                )
+            )
+
+    for hit in prompts.match(prompt, prompts.rules_for(workspace)):
+        if hit.severity == "blocked":
+            reasons.append(
+                Reason(
+                    "prompt_blocked_term",
+                    f"The prompt matches the blocked {hit.kind} {hit.rule!r}.",
+                    "prompt",
+                )
+            )
+        elif hit.severity == "timeout":
+            reasons.append(
+                Reason(
+                    "prompt_rule_timeout",
+                    f"The prompt rule {hit.rule!r} took too long to check; ask an admin.",
+                    "prompt",
+                )
+            )
+    return list(dict.fromkeys(reasons))  # an ancestor reached twice gives one reason
+
+
+def requested_model_key(operation: Any, params: dict[str, Any]) -> str:
+    """The model a request will run: the ``model`` parameter, else the operation's default model
+    (the same rule as ``inference.registry.model_for_operation``)."""
+    value = params.get("model") if isinstance(params, dict) else None
+    if not value:
+        from django.conf import settings
+
+        value = getattr(settings, "INFERENCE_DEFAULT_MODELS", {}).get(operation.name)
+    return str(value) if value else ""
+
+
+def extra_review_stages(asset: Asset) -> list[str]:
+    """Review stages (role names) an asset's review must add: the legal stage when a prompt behind it
+    (its own job's, or any ancestor's) hits a flagged (or, since changed, blocked) rule of the workspace."""
+    from governance.licensing import prompts
+    from photai_dam.jobs.models import JobOutput
+
+    rules = prompts.rules_for(asset.workspace)
+    if not any(rules.values()):
+        return []
+    seen: set[Any] = set()
+    pending = [asset.pk]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        link = JobOutput.objects.select_related("job").filter(asset_id=current).first()
+        if link is not None and prompts.match(link.job.prompt, rules):
+            return ["legal_reviewer"]
+        from photai_dam.assets.models import AssetParent
+
+        pending.extend(AssetParent.objects.filter(child_id=current).values_list("parent_id", flat=True))
     return []

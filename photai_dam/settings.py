@@ -250,6 +250,16 @@ LOGGING = {
 
 # --- Governance: licences and policy (issue 5) --------------------------------------------------------
 
+# Warn editors this many days before the licence behind an asset expires (once per asset per expiry).
+LICENCE_EXPIRY_WARNING_DAYS = env_int("PHOTAI_LICENCE_EXPIRY_WARNING_DAYS", 14, minimum=0)
+# Interval of the self-rescheduling sweep actor (start it with `manage.py sweep_licences --schedule`).
+LICENCE_SWEEP_INTERVAL_S = env_int("PHOTAI_LICENCE_SWEEP_INTERVAL_S", 3600, minimum=60)
+# Channels a non-commercial licence or model removes (a workspace may override: licensing.commercial_channels).
+LICENCE_COMMERCIAL_CHANNELS = env_list(
+    "PHOTAI_LICENCE_COMMERCIAL_CHANNELS", ["advertising", "ecommerce", "email"]
+)
+# How long one prompt-rule regular expression may run before the request is refused (seconds).
+PROMPT_PATTERN_TIMEOUT_S = 0.05
 # --- Governance: reviews and audit (issue 6) ----------------------------------------------------------
 
 # --- Inference (issue 3) ------------------------------------------------------------------------------

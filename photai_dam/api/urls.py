@@ -29,3 +29,4 @@ urlpatterns = [
     re_path(r"^operations/?$", OperationListView.as_view(), name="operations"),
     path("workspaces/<slug:slug>/", include(workspace_router.urls)),
 ]
+    path("workspaces/<slug:slug>/", include("governance.licensing.api.urls")),  # licences, policy (issue 5)
