@@ -6,55 +6,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("assets", "0001_initial"),
+        ('assets', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="LicenceRecord",
+            name='LicenceRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("data", models.JSONField(default=dict)),
-                ("is_current", models.BooleanField(default=True)),
-                ("source", models.CharField(default="upload", max_length=20)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "asset",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="licence_records",
-                        to="assets.asset",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('data', models.JSONField(default=dict)),
+                ('is_current', models.BooleanField(default=True)),
+                ('source', models.CharField(default='upload', max_length=20)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='licence_records', to='assets.asset')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("is_current", True)),
-                        fields=("asset",),
-                        name="one_current_licence",
-                    )
-                ],
+                'ordering': ['-created_at', '-id'],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('asset',), name='one_current_licence')],
             },
         ),
     ]
