@@ -26,8 +26,7 @@ MAX_TERM_LENGTH = 100
 MAX_PATTERNS = 50
 MAX_PATTERN_LENGTH = 200
 
-# A group closed right after a quantifier, then quantified again: (x+)+, (x*)*, (x{2,}){3,}, (a|b+)*.
-_NESTED_QUANTIFIER = re.compile(r"[+*}]\)+[+*{?]")
+_REPEAT_AFTER = re.compile(r"[*+]|\{\d*,\d*\}|\{\d+\}")
 # Backreferences (\1, \g<1>, (?P=name)) make matching exponential in the worst case.
 _BACKREFERENCE = re.compile(r"\\[1-9]|\\g<|\(\?P=")
 
@@ -40,8 +39,8 @@ def check_pattern(pattern: str) -> str | None:
     """Why ``pattern`` may not be saved, or None when it may."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         return f"longer than {MAX_PATTERN_LENGTH} characters"
-    if _NESTED_QUANTIFIER.search(pattern):
-        return "nested quantifiers such as (a+)+ can backtrack catastrophically"
+    if _has_nested_quantifier(pattern):
+        return "a repeated group containing a quantifier, e.g. (a+)+, can backtrack catastrophically"
     if _BACKREFERENCE.search(pattern):
         return "backreferences are not allowed"
     try:
@@ -49,6 +48,37 @@ def check_pattern(pattern: str) -> str | None:
     except regex.error as exc:
         return f"does not compile: {exc}"
     return None
+
+
+def _has_nested_quantifier(pattern: str) -> bool:
+    """True when a group that contains a quantifier is itself repeated (``*``, ``+`` or ``{m,n}``)."""
+    stack: list[bool] = []  # per open group: does it contain a quantifier?
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            stack.append(False)
+            if pattern.startswith("?", i + 1):
+                i += 1  # (?:…), (?i), (?P<name>…): the "?" is group syntax, not a quantifier
+        elif char == ")":
+            inner = stack.pop() if stack else False
+            repeated = _REPEAT_AFTER.match(pattern, i + 1) is not None
+            if inner and repeated:
+                return True
+            if stack and (inner or repeated):
+                stack[-1] = True
+        elif char in "*+?{" and stack:
+            stack[-1] = True
+        i += 1
+    return False
 
 
 def _clean_terms(values: list[str]) -> list[str]:
