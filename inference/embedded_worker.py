@@ -41,6 +41,6 @@ def stop() -> None:
 
 def start_if_configured() -> None:
     # Only for the web server itself (not migrate, shell, tests or the rundramatiq command).
-    is_server = len(sys.argv) > 1 and sys.argv[1] in {"runserver"} or os.environ.get("PHOTAI_SERVER") == "1"
+    is_server = (len(sys.argv) > 1 and sys.argv[1] in {"runserver"}) or os.environ.get("PHOTAI_SERVER") == "1"
     if settings.EMBEDDED_WORKER and is_server and not settings.TESTING:
         start()

@@ -44,7 +44,9 @@ def execute_job(job_id: str | UUID) -> None:
     job_actions.count_attempt(job.pk)
     op = catalog.get_operation(job.operation)
     if op is None:
-        job_actions.transition(job, JobStatus.FAILED, error_code="unknown_operation", error_message=job.operation)
+        job_actions.transition(
+            job, JobStatus.FAILED, error_code="unknown_operation", error_message=job.operation
+        )
         return
     try:
         context = RunContext(
@@ -96,7 +98,9 @@ def _load_inputs(job: Job) -> list[InputImage]:
                 image.load()
         except OSError as exc:
             raise PermanentJobError("input_unreadable", f"input {asset.pk} cannot be read: {exc}") from exc
-        loaded.append(InputImage(asset_id=str(asset.pk), role=link.role, image=image, mime_type=asset.mime_type))
+        loaded.append(
+            InputImage(asset_id=str(asset.pk), role=link.role, image=image, mime_type=asset.mime_type)
+        )
     return loaded
 
 

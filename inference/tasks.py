@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import dramatiq
-from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
 from django.conf import settings
+from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
 
 from inference.errors import TransientJobError
 

@@ -92,16 +92,23 @@ def parse_database_url(url: str) -> dict[str, object]:
         if options:
             config["OPTIONS"] = options
         return config
-    raise ConfigurationError(f"DATABASE_URL scheme {scheme!r} is not supported (use postgres:// or sqlite://)")
+    raise ConfigurationError(
+        f"DATABASE_URL scheme {scheme!r} is not supported (use postgres:// or sqlite://)"
+    )
 
 
 def broker_from_url(url: str, namespace: str = "dramatiq") -> dict[str, object]:
     """Map ``redis://…``, ``amqp://…`` or ``stub://`` onto django_dramatiq's DRAMATIQ_BROKER setting."""
     scheme = urlsplit(url).scheme
     if scheme in {"redis", "rediss"}:
-        return {"BROKER": "dramatiq.brokers.redis.RedisBroker", "OPTIONS": {"url": url, "namespace": namespace}}
+        return {
+            "BROKER": "dramatiq.brokers.redis.RedisBroker",
+            "OPTIONS": {"url": url, "namespace": namespace},
+        }
     if scheme in {"amqp", "amqps"}:
         return {"BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker", "OPTIONS": {"url": url}}
     if scheme == "stub":
         return {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}}
-    raise ConfigurationError(f"BROKER_URL scheme {scheme!r} is not supported (use redis://, amqp:// or stub://)")
+    raise ConfigurationError(
+        f"BROKER_URL scheme {scheme!r} is not supported (use redis://, amqp:// or stub://)"
+    )

@@ -16,6 +16,9 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.get("Content-Type", "").startswith("text/html") and "Content-Security-Policy" not in response:
+        if (
+            response.get("Content-Type", "").startswith("text/html")
+            and "Content-Security-Policy" not in response
+        ):
             response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
         return response

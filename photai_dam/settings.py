@@ -6,7 +6,9 @@ Dramatiq stub broker with a worker inside the web process, and a development sig
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from photai_dam.env import (
@@ -110,6 +112,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "photai.sqlite3",
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # A file, not Django's shared-cache in-memory default: worker threads in tests write
+            # concurrently, and shared-cache SQLite answers that with "table is locked" at once.
+            "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"photai-test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -124,6 +129,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.TimeLimit",
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Retries",
+        "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
     ],
 }

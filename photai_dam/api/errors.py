@@ -59,8 +59,12 @@ _DRF_CODES = {
 }
 
 
-def error_response(code: str, message: str, status_code: int, details: dict[str, Any] | None = None) -> Response:
-    return Response({"error": {"code": code, "message": message, "details": details or {}}}, status=status_code)
+def error_response(
+    code: str, message: str, status_code: int, details: dict[str, Any] | None = None
+) -> Response:
+    return Response(
+        {"error": {"code": code, "message": message, "details": details or {}}}, status=status_code
+    )
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

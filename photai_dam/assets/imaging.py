@@ -20,7 +20,9 @@ from photai_dam.api.errors import ApiError
 from photai_dam.assets.choices import MIME_BY_FORMAT
 
 # Markup that turns an "image" into something a browser or interpreter would run (polyglot files).
-_ACTIVE_CONTENT = re.compile(rb"<\s*(?:script|html|svg|iframe|body|object|embed)\b|<\?php|<!doctype\s+html", re.I)
+_ACTIVE_CONTENT = re.compile(
+    rb"<\s*(?:script|html|svg|iframe|body|object|embed)\b|<\?php|<!doctype\s+html", re.I
+)
 _PNG_END = b"IEND\xaeB`\x82"
 
 
@@ -92,7 +94,9 @@ def inspect_image(data: bytes) -> ImageFacts:
             status_code=400,
             details={"width": width, "height": height, "limit_pixels": settings.UPLOAD_MAX_PIXELS},
         )
-    if _ACTIVE_CONTENT.search(data) or (fmt == "PNG" and len(data) - (data.rfind(_PNG_END) + 8) > 0):
+    png_end = data.rfind(_PNG_END) if fmt == "PNG" else -1
+    # Bytes after a PNG's IEND chunk are another file riding along (a missing IEND is truncation, below).
+    if _ACTIVE_CONTENT.search(data) or (png_end != -1 and len(data) > png_end + len(_PNG_END)):
         raise ApiError(
             "polyglot_file",
             "The file is an image with other content (markup or appended data) and is not accepted.",
@@ -107,7 +111,9 @@ def inspect_image(data: bytes) -> ImageFacts:
     except ApiError:
         raise
     except Exception as exc:  # Pillow raises many types for damaged data; all mean "corrupt".
-        raise ApiError("corrupt_image", f"The image is truncated or corrupt: {exc}.", status_code=400) from None
+        raise ApiError(
+            "corrupt_image", f"The image is truncated or corrupt: {exc}.", status_code=400
+        ) from None
     return ImageFacts(
         mime_type=MIME_BY_FORMAT[fmt],
         format=fmt,

@@ -53,7 +53,9 @@ class AssetParent(models.Model):
 
     child = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="parent_links")
     parent = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="child_links")
-    relationship = models.CharField(max_length=20, choices=Relationship.choices, default=Relationship.PARENT_OF)
+    relationship = models.CharField(
+        max_length=20, choices=Relationship.choices, default=Relationship.PARENT_OF
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -53,7 +53,10 @@ def transition(job: Job, new_status: str, *, expected: str | None = None, **fiel
                 workspace=job.workspace,
                 object_type="job",
                 object_id=job.pk,
-                data={"from": current, **{k: v for k, v in fields.items() if k in ("error_code", "progress")}},
+                data={
+                    "from": current,
+                    **{k: v for k, v in fields.items() if k in ("error_code", "progress")},
+                },
             )
     job.refresh_from_db()
     return bool(changed)
@@ -82,12 +85,16 @@ def create_job(
     input_ids = [_normalise_id(str(i)) for i in inputs]
     assets_by_id = {
         str(a.pk): a
-        for a in Asset.objects.filter(workspace=access.workspace, pk__in=[i for i in input_ids if i is not None])
+        for a in Asset.objects.filter(
+            workspace=access.workspace, pk__in=[i for i in input_ids if i is not None]
+        )
     }
     missing = [str(raw) for raw, i in zip(inputs, input_ids, strict=True) if i not in assets_by_id]
     if missing:
         # Another workspace's asset is indistinguishable from a missing one (I4).
-        raise Unprocessable("input_not_found", "Some inputs are not assets of this workspace.", details={"missing": missing})
+        raise Unprocessable(
+            "input_not_found", "Some inputs are not assets of this workspace.", details={"missing": missing}
+        )
     ordered = [assets_by_id[i] for i in input_ids if i is not None]
     clean_params = op.validate(params=params, inputs=ordered, prompt=prompt)
     reasons = policy.check_job_request(
@@ -135,9 +142,15 @@ def cancel_job(access: WorkspaceAccess, job: Job) -> Job:
                 f"The job is already {job.status}.",
                 details={"status": job.status},
             )
-        if transition(job, JobStatus.CANCELLED, error_code="cancelled", error_message="Cancelled by a person."):
+        if transition(
+            job, JobStatus.CANCELLED, error_code="cancelled", error_message="Cancelled by a person."
+        ):
             audit.record(
-                "job.cancel", actor=access.membership.user, workspace=job.workspace, object_type="job", object_id=job.pk
+                "job.cancel",
+                actor=access.membership.user,
+                workspace=job.workspace,
+                object_type="job",
+                object_id=job.pk,
             )
             return job
     raise Conflict("invalid_transition", "The job changed state while cancelling; try again.")

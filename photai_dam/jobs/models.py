@@ -17,7 +17,9 @@ class Job(models.Model):
     queue = models.CharField(max_length=20)
     params = models.JSONField(default=dict, blank=True)
     prompt = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
     progress = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=100, blank=True)
     error_message = models.TextField(blank=True)

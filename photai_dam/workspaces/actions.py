@@ -13,7 +13,13 @@ from photai_dam.workspaces.models import Membership, Workspace
 def create_workspace(*, slug: str, name: str, actor: Any = None) -> Workspace:
     with transaction.atomic():
         workspace = Workspace.objects.create(slug=slug, name=name)
-        audit.record("workspace.create", actor=actor, workspace=workspace, object_type="workspace", object_id=workspace.pk)
+        audit.record(
+            "workspace.create",
+            actor=actor,
+            workspace=workspace,
+            object_type="workspace",
+            object_id=workspace.pk,
+        )
     return workspace
 
 

@@ -25,7 +25,8 @@ def test_resize_job_runs_on_a_real_worker_and_stores_a_rendition_with_lineage(
         format="json",
     )
     assert response.status_code == 202
-    assert response.json()["status"] == "queued"
+    # an idle worker may already have taken it by the time the response is written
+    assert response.json()["status"] in ("queued", "running", "succeeded")
 
     # then the worker runs it to completion and the output is a new asset derived from the source
     job = wait_for_job(editor.client, response.json()["id"])

@@ -24,7 +24,9 @@ class Member:
 
 
 def _member(workspace: Workspace, username: str, roles: list[str]) -> Member:
-    user = get_user_model().objects.create_user(username=username, email=f"{username}@example.com", password="pw-" + username)
+    user = get_user_model().objects.create_user(
+        username=username, email=f"{username}@example.com", password="pw-" + username
+    )
     actions.set_membership(workspace=workspace, user=user, roles=roles)
     token = Token.objects.create(user=user).key
     client = APIClient()
@@ -82,7 +84,9 @@ def make_member():
 def upload(editor: Member):
     """Upload an image through the API as ``member`` (default: the editor); returns the JSON."""
 
-    def _upload(data: bytes | None = None, *, member: Member | None = None, workspace: str = "acme", **fields: Any) -> dict[str, Any]:
+    def _upload(
+        data: bytes | None = None, *, member: Member | None = None, workspace: str = "acme", **fields: Any
+    ) -> dict[str, Any]:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         who = member or editor

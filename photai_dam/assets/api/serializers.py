@@ -38,7 +38,8 @@ class AssetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     def get_parents(self, asset: Asset) -> list[dict[str, str]]:
         return [
-            {"id": str(link.parent_id), "relationship": link.relationship} for link in asset.parent_links.all()
+            {"id": str(link.parent_id), "relationship": link.relationship}
+            for link in asset.parent_links.all()
         ]
 
     def get_created_by(self, asset: Asset) -> str | None:
@@ -63,7 +64,9 @@ class AssetUploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
         try:
             parsed = json.loads(value)
         except json.JSONDecodeError as exc:
-            raise ApiError("invalid_licence", f"licence is not valid JSON: {exc.msg}", status_code=400) from None
+            raise ApiError(
+                "invalid_licence", f"licence is not valid JSON: {exc.msg}", status_code=400
+            ) from None
         if not isinstance(parsed, dict):
             raise ApiError("invalid_licence", "licence must be a JSON object", status_code=400)
         return parsed

@@ -42,7 +42,9 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceVi
             value = params.get(name)
             if value:
                 if value not in choices:
-                    raise ApiError("invalid_filter", f"{name} must be one of {choices}", details={name: value})
+                    raise ApiError(
+                        "invalid_filter", f"{name} must be one of {choices}", details={name: value}
+                    )
                 qs = qs.filter(**{name: value})
         return qs
 
@@ -94,7 +96,9 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceVi
         asset: Asset = self.get_object()  # type: ignore[assignment]
         handle = asset.file.open("rb")
         extension = asset.file.name.rsplit(".", 1)[-1]
-        response = FileResponse(handle, content_type=asset.mime_type, as_attachment=True, filename=f"{asset.pk}.{extension}")
+        response = FileResponse(
+            handle, content_type=asset.mime_type, as_attachment=True, filename=f"{asset.pk}.{extension}"
+        )
         response["Content-Length"] = str(asset.size)
         response["ETag"] = f'"{asset.sha256}"'
         response["X-Content-Type-Options"] = "nosniff"

@@ -57,6 +57,8 @@ class JobSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 class JobCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     operation = serializers.CharField(max_length=50)
-    inputs = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list, max_length=8)
+    inputs = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, default=list, max_length=8
+    )
     params = serializers.JSONField(required=False, default=dict)
     prompt = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)

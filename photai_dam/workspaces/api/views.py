@@ -15,4 +15,8 @@ class MyWorkspacesView(generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = MyWorkspaceSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        return Membership.objects.filter(user=self.request.user).select_related("workspace").order_by("workspace__slug")
+        return (
+            Membership.objects.filter(user=self.request.user)
+            .select_related("workspace")
+            .order_by("workspace__slug")
+        )
