@@ -267,6 +267,21 @@ LICENCE_COMMERCIAL_CHANNELS = env_list(
 # How long one prompt-rule regular expression may run before the request is refused (seconds).
 PROMPT_PATTERN_TIMEOUT_S = 0.05
 # --- Governance: reviews and audit (issue 6) ----------------------------------------------------------
+# Stages every review passes unless a workspace configures its own (PUT …/review-settings).
+REVIEW_DEFAULT_STAGES = [
+    {"key": "brand", "role": "brand_reviewer", "approvals": 1},
+    {"key": "legal", "role": "legal_reviewer", "approvals": 1},
+]
+REVIEW_WEBHOOK_TIMEOUT_S = env_int("PHOTAI_REVIEW_WEBHOOK_TIMEOUT_S", 10, minimum=1)
+REVIEW_WEBHOOK_MAX_RETRIES = env_int("PHOTAI_REVIEW_WEBHOOK_MAX_RETRIES", 8, minimum=0)
+REVIEW_WEBHOOK_MIN_BACKOFF_MS = env_int("PHOTAI_REVIEW_WEBHOOK_MIN_BACKOFF_MS", 5_000, minimum=1)
+# Reviewer and audit web pages (templates and static CSS live in this app).
+INSTALLED_APPS += ["governance.web"]
+# Token authentication that writes an audit event for every refused token (failed authentication, I3).
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "governance.audit.auth.AuditedTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
 
 # --- Inference (issue 3) ------------------------------------------------------------------------------
 

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.plugins.services",
     "tests.plugins.cast",
     "tests.plugins.worker",
+    "tests.plugins.reviews",  # issue 6
 ]

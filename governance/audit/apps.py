@@ -7,3 +7,12 @@ class AuditConfig(AppConfig):
     name = "governance.audit"
     label = "audit"
     verbose_name = "Audit log"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_login_failed
+
+        from governance.audit import signals
+        from governance.audit.auth import on_login_failed
+
+        user_login_failed.connect(on_login_failed, dispatch_uid="audit.login_failed")
+        signals.connect()

@@ -115,7 +115,9 @@ def verify_chain(events: Iterator[AuditEvent] | None = None) -> ChainProblem | N
     rows = events if events is not None else AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
     for event in rows:
         if event.prev_hash != prev_hash:
-            return ChainProblem(event.pk, "prev_hash does not match the previous event (deleted or reordered)")
+            return ChainProblem(
+                event.pk, "prev_hash does not match the previous event (deleted or reordered)"
+            )
         expected = event_hash(
             prev_hash=event.prev_hash,
             timestamp=event.timestamp,

@@ -36,7 +36,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["workspace", "id"]), models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["workspace", "id"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"

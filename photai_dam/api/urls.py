@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
+from governance.audit.api.views import AuditEventViewSet, EvidenceView  # issue 6
+from governance.reviews.api.views import AssetReviewsView, ReviewViewSet, WorkflowSettingsView  # issue 6
 from inference.api.views import OperationListView
 from photai_dam.assets.api.views import AssetViewSet
 from photai_dam.jobs.api.views import JobViewSet
@@ -23,10 +25,27 @@ class Router(SimpleRouter):
 workspace_router = Router()
 workspace_router.register("assets", AssetViewSet, basename="asset")
 workspace_router.register("jobs", JobViewSet, basename="job")
+workspace_router.register("reviews", ReviewViewSet, basename="review")  # issue 6
+workspace_router.register("audit", AuditEventViewSet, basename="audit-event")  # issue 6
 
 urlpatterns = [
     re_path(r"^workspaces/?$", MyWorkspacesView.as_view(), name="my-workspaces"),
     re_path(r"^operations/?$", OperationListView.as_view(), name="operations"),
+    re_path(
+        r"^workspaces/(?P<slug>[-\w]+)/assets/(?P<pk>[^/.]+)/reviews/?$",
+        AssetReviewsView.as_view(),
+        name="asset-reviews",
+    ),  # issue 6
+    re_path(
+        r"^workspaces/(?P<slug>[-\w]+)/assets/(?P<pk>[^/.]+)/evidence/?$",
+        EvidenceView.as_view(),
+        name="asset-evidence",
+    ),  # issue 6
+    re_path(
+        r"^workspaces/(?P<slug>[-\w]+)/review-settings/?$",
+        WorkflowSettingsView.as_view(),
+        name="review-settings",
+    ),  # issue 6
     path("workspaces/<slug:slug>/", include(workspace_router.urls)),
-]
     path("workspaces/<slug:slug>/", include("governance.licensing.api.urls")),  # licences, policy (issue 5)
+]
