@@ -102,13 +102,13 @@ def broker_from_url(url: str, namespace: str = "dramatiq") -> dict[str, object]:
     scheme = urlsplit(url).scheme
     if scheme in {"redis", "rediss"}:
         return {
-            "BROKER": "dramatiq.brokers.redis.RedisBroker",
+            "BROKER": "photai_dam.brokers.RedisBroker",
             "OPTIONS": {"url": url, "namespace": namespace},
         }
     if scheme in {"amqp", "amqps"}:
-        return {"BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker", "OPTIONS": {"url": url}}
+        return {"BROKER": "photai_dam.brokers.RabbitmqBroker", "OPTIONS": {"url": url}}
     if scheme == "stub":
-        return {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}}
+        return {"BROKER": "photai_dam.brokers.StubBroker", "OPTIONS": {}}
     raise ConfigurationError(
         f"BROKER_URL scheme {scheme!r} is not supported (use redis://, amqp:// or stub://)"
     )
