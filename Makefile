@@ -14,11 +14,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python manage.py migrate --no-input -v0
-	@echo "Demo workspace and API tokens:"
-	@$(BIN)/python manage.py seed_demo
-	@echo "Serving http://127.0.0.1:8000/api/v1/ (docs: http://127.0.0.1:8000/api/docs/) with an embedded worker"
-	PHOTAI_SERVER=1 $(BIN)/python manage.py runserver --noreload 127.0.0.1:8000
+	./scripts/run-embedded.sh
 
 check-system:
 	@./scripts/system-deps.sh
