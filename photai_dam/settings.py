@@ -286,3 +286,26 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
 # --- Inference (issue 3) ------------------------------------------------------------------------------
 
 # --- Integrations (issue 7) ---------------------------------------------------------------------------
+# Connectors call remote CMSs with this timeout; a timeout is retried like a 5xx.
+INTEGRATIONS_HTTP_TIMEOUT_S = env_int("PHOTAI_INTEGRATIONS_HTTP_TIMEOUT_S", 30, minimum=1)
+# Polling for Shopify READY / Contentful processing inside one attempt; past the timeout the attempt is
+# retried later from its checkpoint (never re-uploaded).
+INTEGRATIONS_POLL_INTERVAL_S = env_int("PHOTAI_INTEGRATIONS_POLL_INTERVAL_MS", 1000, minimum=10) / 1000
+INTEGRATIONS_POLL_TIMEOUT_S = env_int("PHOTAI_INTEGRATIONS_POLL_TIMEOUT_S", 60, minimum=1)
+# Publish/unpublish attempts before a publication fails, and the exponential backoff between them (the
+# vendor's own wait, Retry-After / X-Contentful-RateLimit-Reset / Shopify's bucket refill, wins if longer).
+INTEGRATIONS_MAX_ATTEMPTS = env_int("PHOTAI_INTEGRATIONS_MAX_ATTEMPTS", 8, minimum=1)
+INTEGRATIONS_MIN_BACKOFF_MS = env_int("PHOTAI_INTEGRATIONS_MIN_BACKOFF_MS", 2000, minimum=1)
+INTEGRATIONS_MAX_BACKOFF_MS = env_int("PHOTAI_INTEGRATIONS_MAX_BACKOFF_MS", 15 * 60 * 1000, minimum=1)
+# Webhook bodies above this are refused with 413 before any parsing.
+INTEGRATIONS_WEBHOOK_MAX_BYTES = env_int("PHOTAI_INTEGRATIONS_WEBHOOK_MAX_BYTES", 256 * 1024, minimum=1024)
+# The disclosure set as caption/description (alt text suffix on Shopify) of AI images we publish.
+INTEGRATIONS_AI_DISCLOSURE = (
+    env_str(
+        "PHOTAI_INTEGRATIONS_AI_DISCLOSURE",
+        "AI-generated image ({origin}). Content Credentials (C2PA) are embedded in the file.",
+    )
+    or ""
+)
+# Extra connector kinds, {"kind": "dotted.path.Connector"}, merged into integrations.registry.
+INTEGRATIONS_EXTRA_CONNECTORS: dict[str, str] = {}

@@ -48,4 +48,5 @@ urlpatterns = [
     ),  # issue 6
     path("workspaces/<slug:slug>/", include(workspace_router.urls)),
     path("workspaces/<slug:slug>/", include("governance.licensing.api.urls")),  # licences, policy (issue 5)
+    path("workspaces/<slug:slug>/", include("integrations.api.urls")),  # connections, publications (issue 7)
 ]

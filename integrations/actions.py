@@ -1,0 +1,719 @@
+"""State changes of connections and publications. Views, actors and webhooks call these; nothing else
+mutates a Connection or a Publication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from governance import audit
+from integrations import registry
+from integrations.base import ConnectorError, InvalidConfiguration, WebhookEvent
+from integrations.choices import ACTIVE, DEFAULT_CHANNEL, TRANSITIONS, PublicationStatus
+from integrations.models import Connection, Publication, WebhookDelivery
+from photai_dam.api.errors import ApiError, Conflict, Unprocessable
+from photai_dam.assets.models import Asset
+from photai_dam.workspaces.access import WorkspaceAccess
+from photai_dam.workspaces.choices import Role
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidTransition(Exception):
+    """A publication was asked to move between two states the transitions table does not allow."""
+
+    def __init__(self, publication_id: UUID, current: str, wanted: str) -> None:
+        super().__init__(f"publication {publication_id}: {current} -> {wanted} is not allowed")
+        self.current = current
+        self.wanted = wanted
+
+
+# --- connections -----------------------------------------------------------------------------------------
+def _invalid(exc: InvalidConfiguration) -> ApiError:
+    return ApiError(
+        f"invalid_{exc.part}",
+        f"The connection's {exc.part} does not match its kind's schema.",
+        details={"errors": exc.errors},
+    )
+
+
+def _check_secrets(
+    kind: str, config: dict[str, Any], credentials: dict[str, Any] | None, webhook_secret: str | None
+) -> dict[str, Any]:
+    cls = registry.connector_class(kind)
+    try:
+        clean = cls.validate_config(config).model_dump(mode="json", exclude_none=True)
+        if credentials is not None:
+            cls.validate_credentials(credentials)
+    except InvalidConfiguration as exc:
+        raise _invalid(exc) from None
+    if webhook_secret and len(webhook_secret) < cls.webhook_secret_min_length:
+        raise ApiError(
+            "invalid_webhook_secret",
+            f"A {kind} webhook secret has at least {cls.webhook_secret_min_length} characters.",
+            details={"min_length": cls.webhook_secret_min_length},
+        )
+    return clean
+
+
+def _audit_connection(action: str, access: WorkspaceAccess, connection: Connection, **data: Any) -> None:
+    # Never the secrets: only whether they changed.
+    audit.record(
+        action,
+        actor=access.membership.user,
+        workspace=access.workspace,
+        object_type="connection",
+        object_id=connection.pk,
+        data={"kind": connection.kind, "name": connection.name, **data},
+    )
+
+
+def create_connection(
+    access: WorkspaceAccess,
+    *,
+    kind: str,
+    name: str,
+    base_url: str,
+    territory: str,
+    channel: str | None = None,
+    config: dict[str, Any] | None = None,
+    credentials: dict[str, Any],
+    webhook_secret: str = "",
+) -> Connection:
+    access.require_role(Role.ADMIN)
+    if kind not in registry.kinds():
+        raise ApiError(
+            "unknown_kind", f"There is no connector for {kind!r}.", details={"kinds": registry.kinds()}
+        )
+    clean_config = _check_secrets(kind, config or {}, credentials, webhook_secret)
+    connection = Connection(
+        workspace=access.workspace,
+        kind=kind,
+        name=name,
+        base_url=base_url.rstrip("/"),
+        channel=channel or DEFAULT_CHANNEL.get(kind, "web"),  # type: ignore[call-overload]
+        territory=territory.upper(),
+        config=clean_config,
+        created_by=access.membership.user,
+    )
+    connection.credentials = credentials
+    connection.webhook_secret = webhook_secret
+    try:
+        with transaction.atomic():
+            connection.save(force_insert=True)
+            _audit_connection(
+                "connection.create",
+                access,
+                connection,
+                base_url=connection.base_url,
+                channel=connection.channel,
+                territory=connection.territory,
+            )
+    except IntegrityError:
+        raise Conflict("connection_name_taken", f"A connection named {name!r} exists already.") from None
+    return connection
+
+
+def update_connection(access: WorkspaceAccess, connection: Connection, **changes: Any) -> Connection:
+    """Change what was given; credentials and webhook secret are replaced whole, never merged or shown."""
+    access.require_role(Role.ADMIN)
+    credentials = changes.pop("credentials", None)
+    webhook_secret = changes.pop("webhook_secret", None)
+    config = changes.pop("config", connection.config)
+    clean_config = _check_secrets(connection.kind, config, credentials, webhook_secret)
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        for field in ("name", "base_url", "channel", "territory", "is_active"):
+            if field in changes:
+                value = changes[field]
+                if field == "base_url":
+                    value = value.rstrip("/")
+                elif field == "territory":
+                    value = value.upper()
+                setattr(locked, field, value)
+        locked.config = clean_config
+        if credentials is not None:
+            locked.credentials = credentials
+        if webhook_secret is not None:
+            locked.webhook_secret = webhook_secret
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            raise Conflict("connection_name_taken", "Another connection has that name.") from None
+        _audit_connection(
+            "connection.update",
+            access,
+            locked,
+            fields=sorted(changes) + (["config"] if "config" in changes else []),
+            credentials_changed=credentials is not None,
+            webhook_secret_changed=webhook_secret is not None,
+        )
+    return locked
+
+
+def delete_connection(access: WorkspaceAccess, connection: Connection) -> None:
+    """Delete a connection and its finished publications; refused (409) while anything is on the CMS."""
+    access.require_role(Role.ADMIN)
+    in_use = connection.publications.filter(status__in=ACTIVE).count()
+    if in_use:
+        raise Conflict(
+            "connection_in_use",
+            "Assets are published (or being published) through this connection; unpublish them first.",
+            details={"active_publications": in_use},
+        )
+    with transaction.atomic():
+        _audit_connection("connection.delete", access, connection)
+        connection.delete()
+
+
+def test_connection(access: WorkspaceAccess, connection: Connection) -> dict[str, Any]:
+    """Check the credentials against the remote system and remember the outcome."""
+    access.require_role(Role.ADMIN)
+    outcome: dict[str, Any]
+    try:
+        with registry.connector_for(connection) as connector:
+            outcome = {"ok": True, "remote": connector.test()}
+    except InvalidConfiguration as exc:
+        raise _invalid(exc) from None
+    except ConnectorError as exc:
+        outcome = {
+            "ok": False,
+            "error": {"code": exc.code, "message": exc.message, "retryable": not exc.permanent},
+        }
+    with transaction.atomic():
+        Connection.objects.filter(pk=connection.pk).update(
+            last_tested_at=timezone.now(),
+            last_test_ok=outcome["ok"],
+            last_test_error="" if outcome["ok"] else outcome["error"]["code"][:200],
+        )
+        _audit_connection("connection.test", access, connection, ok=outcome["ok"])
+    return outcome
+
+
+# --- publications: the state machine ---------------------------------------------------------------------
+def transition(
+    publication: Publication, new_status: str, *, expected: str | None = None, **fields: Any
+) -> bool:
+    """Compare-and-swap ``publication`` to ``new_status``; False when another process moved it first."""
+    current = expected or publication.status
+    if new_status not in TRANSITIONS[current]:
+        raise InvalidTransition(publication.pk, current, new_status)
+    with transaction.atomic():
+        changed = Publication.objects.filter(pk=publication.pk, status=current).update(
+            status=new_status, **fields
+        )
+        if changed and new_status != current:
+            audit.record(
+                f"publication.{new_status}",
+                workspace=publication.workspace,
+                object_type="publication",
+                object_id=publication.pk,
+                data={
+                    "from": current,
+                    "asset": str(publication.asset_id),
+                    "connection": str(publication.connection_id),
+                    **{
+                        k: v
+                        for k, v in fields.items()
+                        if k in ("error_code", "remote_id", "remote_url", "sha256", "unpublish_reason")
+                    },
+                },
+            )
+    publication.refresh_from_db()
+    return bool(changed)
+
+
+def disclosure_for(asset: Asset) -> str:
+    """The AI disclosure published with an AI image (empty for a person's upload)."""
+    if not asset.is_ai:
+        return ""
+    return settings.INTEGRATIONS_AI_DISCLOSURE.format(origin=asset.get_origin_display().lower())
+
+
+def _gate(asset: Asset, connection: Connection) -> Any:
+    from governance import gate
+
+    return gate.publishability(asset, channel=connection.channel, territory=connection.territory)
+
+
+def request_publication(
+    access: WorkspaceAccess,
+    asset: Asset,
+    *,
+    connection_id: UUID | str,
+    target: dict[str, Any] | None = None,
+    alt_text: str | None = None,
+) -> tuple[Publication, bool]:
+    """Publish ``asset`` through a connection if the gate allows it now (I2).
+
+    Returns the publication and whether a new upload was scheduled: asking again while one is pending,
+    publishing or live returns that one unchanged (I6).
+    """
+    access.require_role(Role.EDITOR, Role.ADMIN)
+    wanted = parse_uuid(connection_id)
+    connection = (
+        Connection.objects.filter(workspace=access.workspace, pk=wanted, is_active=True).first()
+        if wanted
+        else None
+    )
+    if connection is None:
+        raise Unprocessable(
+            "connection_not_found", "There is no active connection with that id in this workspace."
+        )
+    existing = Publication.objects.filter(asset=asset, connection=connection).first()
+    if existing is not None and existing.status in ACTIVE:
+        return existing, False
+    try:
+        clean_target = registry.connector_class(connection.kind).validate_target(target or {})
+    except InvalidConfiguration as exc:
+        raise _invalid(exc) from None
+    verdict = _gate(asset, connection)
+    if not verdict.publishable:
+        raise Unprocessable(
+            "not_publishable",
+            "The asset may not be published to this connection now.",
+            details={
+                "reasons": [r.as_dict() for r in verdict.reasons],
+                "channel": connection.channel,
+                "territory": connection.territory,
+            },
+        )
+    values: dict[str, Any] = {
+        "target": clean_target,
+        "alt_text": (alt_text if alt_text is not None else asset.title)[:500],
+        "disclosure": disclosure_for(asset),
+        "requested_by": access.membership.user,
+    }
+    try:
+        with transaction.atomic():
+            publication = (
+                Publication.objects.select_for_update().filter(asset=asset, connection=connection).first()
+            )
+            if publication is not None and publication.status in ACTIVE:
+                return publication, False
+            if publication is None:
+                publication = Publication.objects.create(
+                    workspace=access.workspace, asset=asset, connection=connection, **values
+                )
+                audit.record(
+                    "publication.request",
+                    actor=access.membership.user,
+                    workspace=access.workspace,
+                    object_type="publication",
+                    object_id=publication.pk,
+                    data={"asset": str(asset.pk), "connection": str(connection.pk), "target": clean_target},
+                )
+            else:
+                # Publishing again after a failure or an unpublish starts over on the same row.
+                transition(
+                    publication,
+                    PublicationStatus.PENDING,
+                    remote_id="",
+                    remote_url="",
+                    remote_state={},
+                    attempts=0,
+                    unpublish_attempts=0,
+                    error_code="",
+                    error_message="",
+                    unpublish_reason="",
+                    published_at=None,
+                    unpublished_at=None,
+                    log=[],
+                    **values,
+                )
+            publication_id = str(publication.pk)
+            transaction.on_commit(lambda: _send("publish_publication", publication_id))
+    except IntegrityError:
+        # Two requests raced to create the row; the other one won and scheduled the upload.
+        return Publication.objects.get(asset=asset, connection=connection), False
+    return publication, True
+
+
+def request_unpublish(publication: Publication, *, reason: str, actor: Any = None) -> bool:
+    """Take a live publication down (asynchronously); an in-flight one is withdrawn. False if neither."""
+    reason = reason[:200] or "unpublished"
+    with transaction.atomic():
+        if publication.status == PublicationStatus.LIVE:
+            if transition(
+                publication, PublicationStatus.UNPUBLISHING, unpublish_reason=reason, unpublish_attempts=0
+            ):
+                audit.record(
+                    "publication.unpublish",
+                    actor=actor,
+                    workspace=publication.workspace,
+                    object_type="publication",
+                    object_id=publication.pk,
+                    data={"reason": reason, "asset": str(publication.asset_id)},
+                )
+                publication_id = str(publication.pk)
+                transaction.on_commit(lambda: _send("unpublish_publication", publication_id))
+                return True
+            return False
+        if publication.status == PublicationStatus.PENDING:
+            return transition(
+                publication,
+                PublicationStatus.FAILED,
+                error_code="withdrawn",
+                error_message=reason,
+                unpublish_reason=reason,
+            )
+        if publication.status == PublicationStatus.PUBLISHING:
+            # The worker reads this flag when the upload ends and takes the media straight down again.
+            return bool(
+                Publication.objects.filter(pk=publication.pk, status=PublicationStatus.PUBLISHING).update(
+                    unpublish_reason=reason
+                )
+            )
+    return False
+
+
+def unpublish(access: WorkspaceAccess, publication: Publication, *, reason: str = "") -> Publication:
+    access.require_role(Role.EDITOR, Role.ADMIN)
+    if publication.status not in ACTIVE:
+        raise Conflict(
+            "invalid_transition",
+            f"The publication is {publication.status}.",
+            details={"status": publication.status},
+        )
+    request_unpublish(
+        publication, reason=reason or f"unpublished by {access.membership.user}", actor=access.membership.user
+    )
+    publication.refresh_from_db()
+    return publication
+
+
+def unpublish_asset(asset: Asset, *, reason: str, actor: Any = None) -> int:
+    """Schedule the unpublish of every live (or in-flight) publication of ``asset``; returns how many."""
+    count = 0
+    for publication in Publication.objects.filter(asset=asset, status__in=ACTIVE).select_related("workspace"):
+        if publication.status == PublicationStatus.UNPUBLISHING:
+            continue
+        if request_unpublish(publication, reason=reason, actor=actor):
+            count += 1
+    return count
+
+
+def publications_for(asset: Asset) -> list[dict[str, Any]]:
+    """Where ``asset`` is, was or is about to be published (for review pages and evidence)."""
+    rows = Publication.objects.filter(asset=asset).select_related("connection").order_by("created_at")
+    return [
+        {
+            "id": str(p.pk),
+            "connection": {"id": str(p.connection_id), "kind": p.connection.kind, "name": p.connection.name},
+            "channel": p.connection.channel,
+            "territory": p.connection.territory,
+            "status": p.status,
+            "remote_id": p.remote_id,
+            "remote_url": p.remote_url,
+            "sha256": p.sha256,
+            "published_at": p.published_at.isoformat() if p.published_at else None,
+            "unpublished_at": p.unpublished_at.isoformat() if p.unpublished_at else None,
+            "unpublish_reason": p.unpublish_reason,
+            "error_code": p.error_code,
+        }
+        for p in rows
+    ]
+
+
+# --- the worker side ---------------------------------------------------------------------------------------
+def _send(actor_name: str, publication_id: str) -> None:
+    from integrations import tasks
+
+    getattr(tasks, actor_name).send(publication_id)
+
+
+def backoff_ms(attempt: int, retry_after_s: float | None) -> int:
+    """Exponential backoff for ``attempt`` (1-based), never shorter than the vendor asked for."""
+    exponential = settings.INTEGRATIONS_MIN_BACKOFF_MS * 2 ** max(0, attempt - 1)
+    wanted = int((retry_after_s or 0) * 1000)
+    return int(min(settings.INTEGRATIONS_MAX_BACKOFF_MS, max(exponential, wanted)))
+
+
+def _log_attempt(publication_id: UUID, entry: dict[str, Any]) -> None:
+    with transaction.atomic():
+        row = Publication.objects.select_for_update().only("log").get(pk=publication_id)
+        row.log = [*row.log, {"at": timezone.now().isoformat(), **entry}][-100:]
+        row.save(update_fields=["log"])
+
+
+class RetryLater(Exception):
+    """The actor should run again after ``delay_ms`` (turned into dramatiq.Retry by the task)."""
+
+    def __init__(self, delay_ms: int, code: str) -> None:
+        super().__init__(f"retry in {delay_ms} ms after {code}")
+        self.delay_ms = delay_ms
+        self.code = code
+
+
+def _read_bytes(asset: Asset) -> bytes:
+    with asset.file.open("rb") as handle:
+        return handle.read()
+
+
+def run_publish(publication_id: str) -> None:
+    """Upload one publication (the actor's body); safe to run twice, resumes from its checkpoints."""
+    publication = (
+        Publication.objects.select_related("asset", "connection", "workspace")
+        .filter(pk=publication_id)
+        .first()
+    )
+    if publication is None or publication.status not in (
+        PublicationStatus.PENDING,
+        PublicationStatus.PUBLISHING,
+    ):
+        return  # done already (a redelivered message) or withdrawn
+    if not transition(publication, PublicationStatus.PUBLISHING):
+        return
+    asset, connection = publication.asset, publication.connection
+    verdict = _gate(asset, connection)  # again, at the moment of publishing (I2)
+    if not verdict.publishable:
+        transition(
+            publication,
+            PublicationStatus.FAILED,
+            error_code="not_publishable",
+            error_message="; ".join(r.code for r in verdict.reasons),
+        )
+        return
+    Publication.objects.filter(pk=publication.pk).update(attempts=F("attempts") + 1)
+    publication.refresh_from_db()
+    data = _read_bytes(asset)
+    if hashlib.sha256(data).hexdigest() != asset.sha256:
+        transition(
+            publication,
+            PublicationStatus.FAILED,
+            error_code="stored_bytes_mismatch",
+            error_message="The stored file no longer matches the asset's sha256; nothing was uploaded.",
+        )
+        return
+    name = asset.file.name or ""
+    extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
+    from integrations.base import PublishRequest
+
+    def checkpoint(state: dict[str, Any]) -> None:
+        Publication.objects.filter(pk=publication.pk).update(remote_state=state)
+
+    request = PublishRequest(
+        publication_id=str(publication.pk),
+        data=data,
+        filename=f"photai-{publication.pk}.{extension}",
+        mime_type=asset.mime_type,
+        sha256=asset.sha256,
+        title=asset.title or f"PhotAI asset {asset.pk}",
+        alt_text=publication.alt_text,
+        disclosure=publication.disclosure,
+        target=publication.target,
+        state=dict(publication.remote_state),
+        checkpoint=checkpoint,
+    )
+    _attempt(
+        publication,
+        lambda: _upload(publication, request),
+        attempts=publication.attempts,
+        on_give_up=lambda exc: transition(
+            publication, PublicationStatus.FAILED, error_code=exc.code[:100], error_message=exc.message
+        ),
+    )
+
+
+def _upload(publication: Publication, request: Any) -> None:
+    with registry.connector_for(publication.connection) as connector:
+        media = connector.publish(request)
+    went_live = transition(
+        publication,
+        PublicationStatus.LIVE,
+        remote_id=media.remote_id,
+        remote_url=media.url[:1000],
+        sha256=request.sha256,
+        published_at=timezone.now(),
+        error_code="",
+        error_message="",
+    )
+    if went_live and publication.unpublish_reason:
+        # Revoked while we were uploading: take it straight down again.
+        request_unpublish(publication, reason=publication.unpublish_reason)
+
+
+def run_unpublish(publication_id: str) -> None:
+    """Remove one publication from its CMS (the actor's body); safe to run twice."""
+    publication = (
+        Publication.objects.select_related("connection", "workspace").filter(pk=publication_id).first()
+    )
+    if publication is None or publication.status != PublicationStatus.UNPUBLISHING:
+        return
+    Publication.objects.filter(pk=publication.pk).update(unpublish_attempts=F("unpublish_attempts") + 1)
+    publication.refresh_from_db()
+
+    def remove() -> None:
+        with registry.connector_for(publication.connection) as connector:
+            connector.unpublish(publication.remote_id, publication.remote_state)
+        transition(
+            publication,
+            PublicationStatus.UNPUBLISHED,
+            expected=PublicationStatus.UNPUBLISHING,
+            unpublished_at=timezone.now(),
+            error_code="",
+            error_message="",
+        )
+
+    _attempt(
+        publication,
+        remove,
+        attempts=publication.unpublish_attempts,
+        on_give_up=lambda exc: transition(
+            publication,
+            PublicationStatus.LIVE,
+            expected=PublicationStatus.UNPUBLISHING,
+            error_code=f"unpublish_failed:{exc.code}"[:100],
+            error_message=exc.message,
+        ),
+    )
+
+
+def _attempt(
+    publication: Publication,
+    work: Callable[[], None],
+    *,
+    attempts: int,
+    on_give_up: Callable[[ConnectorError], Any],
+) -> None:
+    """Run ``work``; a retryable error within the budget becomes RetryLater, anything else gives up."""
+    try:
+        work()
+    except ConnectorError as exc:
+        retry = not exc.permanent and attempts < settings.INTEGRATIONS_MAX_ATTEMPTS
+        delay = backoff_ms(attempts, exc.retry_after) if retry else None
+        _log_attempt(
+            publication.pk,
+            {
+                "attempt": attempts,
+                "code": exc.code,
+                "message": exc.message[:500],
+                "retryable": not exc.permanent,
+                "vendor_wait_s": exc.retry_after,
+                "retry_in_ms": delay,
+            },
+        )
+        Publication.objects.filter(pk=publication.pk).update(
+            error_code=exc.code[:100], error_message=exc.message
+        )
+        if delay is not None:
+            logger.warning("publication %s: %s, retrying in %d ms", publication.pk, exc.code, delay)
+            raise RetryLater(delay, exc.code) from None
+        if not exc.permanent:
+            exc.message = f"{exc.message} (gave up after {attempts} attempts)"
+        on_give_up(exc)
+    except InvalidConfiguration as exc:
+        on_give_up(
+            ConnectorError(f"invalid_{exc.part}", f"The connection's {exc.part} is invalid: {exc.errors}")
+        )
+
+
+# --- webhooks -----------------------------------------------------------------------------------------------
+def handle_webhook(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
+    """React to a verified webhook once per delivery id; returns what we did (for the answer)."""
+    with transaction.atomic():
+        if event.delivery_id:
+            _, fresh = WebhookDelivery.objects.get_or_create(
+                connection=connection,
+                delivery_id=event.delivery_id[:200],
+                defaults={"topic": event.topic[:100]},
+            )
+            if not fresh:
+                return {"duplicate": True}
+        removed = mark_removed_remotely(connection, event.removed_remote_ids, topic=event.topic)
+        outcome: dict[str, Any] = {"duplicate": False, "topic": event.topic, "removed_remotely": removed}
+        if event.redact_shop:
+            outcome["redacted"] = redact_shop(connection, event)
+        elif event.topic == "app/uninstalled":
+            _deactivate(connection, "app/uninstalled")
+            outcome["deactivated"] = True
+        elif event.topic in ("customers/data_request", "customers/redact"):
+            # We hold no customer data (no orders, no customers); the request is answered and recorded.
+            audit.record(
+                f"connection.{event.topic.replace('/', '_')}",
+                workspace=connection.workspace,
+                object_type="connection",
+                object_id=connection.pk,
+                data={"customer_data_held": False},
+            )
+    return outcome
+
+
+def mark_removed_remotely(
+    connection: Connection, remote_ids: tuple[str, ...] | list[str], *, topic: str
+) -> int:
+    count = 0
+    for publication in Publication.objects.filter(
+        connection=connection, remote_id__in=list(remote_ids), status=PublicationStatus.LIVE
+    ).select_related("workspace"):
+        if transition(
+            publication,
+            PublicationStatus.REMOVED_REMOTELY,
+            error_code="",
+            unpublish_reason=f"webhook:{topic}"[:200],
+        ):
+            count += 1
+    return count
+
+
+def _deactivate(connection: Connection, why: str) -> None:
+    connection.credentials = {}
+    Connection.objects.filter(pk=connection.pk).update(is_active=False, credentials_encrypted="")
+    audit.record(
+        "connection.deactivate",
+        workspace=connection.workspace,
+        object_type="connection",
+        object_id=connection.pk,
+        data={"why": why},
+    )
+
+
+def redact_shop(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
+    """Shopify ``shop/redact``: erase what we hold about that shop (see integrations/README.md).
+
+    Kept: the connection row and publication rows (which asset went where and when is our own audit
+    record), and the webhook secret, so redeliveries of this request still verify and de-duplicate.
+    Erased: the access token, every stored webhook delivery of the shop, and every shop-side address
+    (remote URLs and upload checkpoints such as staged-upload URLs). Publications still marked as on the
+    shop become ``removed_remotely``: Shopify deletes the shop's files itself.
+    """
+    live = list(
+        Publication.objects.filter(connection=connection, status__in=ACTIVE).select_related("workspace")
+    )
+    for publication in live:
+        Publication.objects.filter(pk=publication.pk).update(status=PublicationStatus.REMOVED_REMOTELY)
+    cleared = Publication.objects.filter(connection=connection).update(remote_url="", remote_state={})
+    deliveries, _ = (
+        WebhookDelivery.objects.filter(connection=connection).exclude(delivery_id=event.delivery_id).delete()
+    )
+    _deactivate(connection, "shop/redact")
+    summary = {
+        "publications_cleared": cleared,
+        "removed_remotely": len(live),
+        "webhook_deliveries_deleted": deliveries,
+    }
+    audit.record(
+        "connection.shop_redact",
+        workspace=connection.workspace,
+        object_type="connection",
+        object_id=connection.pk,
+        data={"shop_domain": str(event.payload.get("shop_domain", ""))[:200], **summary},
+    )
+    return summary
+
+
+def parse_uuid(value: UUID | str) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
