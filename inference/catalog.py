@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from photai_dam.assets.models import Asset
 
 # Modules that define operations; imported lazily on first use of the catalog.
-OPERATION_MODULES = ["inference.operations.classical"]
+OPERATION_MODULES = ["inference.operations.classical", "inference.operations.generative"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ class Operation:
     extra_validation: Callable[[dict[str, Any], Sequence[Asset], str], dict[str, list[str]]] | None = field(
         default=None, compare=False
     )
+    # Fills in what the schema cannot default (e.g. the default model's key), after validation passed,
+    # so the saved job says exactly what will run.
+    complete_params: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False)
 
     def input_roles(self, count: int) -> list[str]:
         return [spec.role for spec in self.inputs[:count]]
@@ -53,7 +56,9 @@ class Operation:
             "kind": self.kind,
             "queue": self.queue,
             "description": self.description,
-            "inputs": [{"role": s.role, "required": s.required, "description": s.description} for s in self.inputs],
+            "inputs": [
+                {"role": s.role, "required": s.required, "description": s.description} for s in self.inputs
+            ],
             "prompt": self.prompt,
             "params_schema": self.params_schema,
         }
@@ -62,7 +67,11 @@ class Operation:
         """Return the parameters with defaults filled in, or raise 422 with every field error."""
         errors: dict[str, list[str]] = {}
         if not isinstance(params, dict):
-            raise Unprocessable("invalid_params", "params must be an object.", details={"fields": {"params": ["not an object"]}})
+            raise Unprocessable(
+                "invalid_params",
+                "params must be an object.",
+                details={"fields": {"params": ["not an object"]}},
+            )
         validator = jsonschema.Draft202012Validator(self.params_schema)
         for error in validator.iter_errors(params):
             key = ".".join(str(p) for p in error.absolute_path) or "params"
@@ -79,8 +88,11 @@ class Operation:
         if not errors and self.extra_validation is not None:
             errors.update(self.extra_validation(params, inputs, prompt))
         if errors:
-            raise Unprocessable("invalid_params", f"The parameters for {self.name} are not valid.", details={"fields": errors})
-        return _with_defaults(self.params_schema, params)
+            raise Unprocessable(
+                "invalid_params", f"The parameters for {self.name} are not valid.", details={"fields": errors}
+            )
+        filled = _with_defaults(self.params_schema, params)
+        return self.complete_params(filled) if self.complete_params is not None else filled
 
 
 def _with_defaults(schema: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

@@ -109,12 +109,14 @@ def _store_output(job: Job, index: int, output: RunOutput) -> None:
         logger.info("job %s output %s already stored (redelivery); skipping", job.pk, index)
         return
     if output.model is not None and not job.model_key:
-        Job.objects.filter(pk=job.pk).update(
+        # Once per job, from its first output (variants carry seed, seed+1, ...: the job keeps the first).
+        Job.objects.filter(pk=job.pk, model_key="").update(
             model_key=output.model.key,
             model_revision=output.model.revision,
             weights_hash=output.model.weights_hash,
             seed=output.seed,
         )
+        job.model_key = output.model.key
     sources = list(job.inputs.select_related("asset").order_by("position"))
     asset_id = uuid.uuid4()
     spec = finalise.OutputSpec(

@@ -284,6 +284,28 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
 ]
 
 # --- Inference (issue 3) ------------------------------------------------------------------------------
+# Where pipelines run: "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".
+INFERENCE_DEVICE = env_str("PHOTAI_INFERENCE_DEVICE", "auto") or "auto"
+# Memory budget of each worker process's pipeline cache in MiB; 0 = 85% of the GPU's memory (CUDA) or
+# 8 GiB (CPU). The least recently used pipelines are dropped to stay inside it.
+INFERENCE_CACHE_BUDGET_MB = env_int("PHOTAI_MODEL_CACHE_MB", 0, minimum=0)
+# Registered models with a local folder must live under one of these (no arbitrary paths from the API).
+INFERENCE_MODEL_ROOTS = env_list("PHOTAI_MODEL_ROOTS", [str(VAR_DIR / "models")])
+# The model a generative operation uses when a job names none: PHOTAI_DEFAULT_MODELS="op=key,op=key".
+INFERENCE_DEFAULT_MODELS = {
+    "text_to_image": "sd15",
+    "image_to_image": "sd15",
+    "variants": "sd15",
+    "inpaint": "sd15-inpainting",
+    "upscale_x4": "sd-x4-upscaler",
+    **dict(item.split("=", 1) for item in env_list("PHOTAI_DEFAULT_MODELS") if "=" in item),
+}
+# Longest side (px) a generative operation works at; larger sources are scaled down first.
+INFERENCE_MAX_SIDE = env_int("PHOTAI_INFERENCE_MAX_SIDE", 1024, minimum=64)
+# Largest output (pixels) of the upscale operations; by default what an upload may have, so that every
+# output can be used as an input again.
+INFERENCE_MAX_OUTPUT_PIXELS = env_int("PHOTAI_INFERENCE_MAX_OUTPUT_PIXELS", UPLOAD_MAX_PIXELS, minimum=1)
+
 
 # --- Integrations (issue 7) ---------------------------------------------------------------------------
 # Connectors call remote CMSs with this timeout; a timeout is retried like a 5xx.

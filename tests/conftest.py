@@ -6,5 +6,6 @@ pytest_plugins = [
     "tests.plugins.services",
     "tests.plugins.cast",
     "tests.plugins.worker",
+    "tests.plugins.inference",  # issue 3: tiny diffusers models
     "tests.plugins.reviews",  # issue 6
 ]

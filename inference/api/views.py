@@ -1,11 +1,18 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inference import catalog
+from inference import actions, catalog
+from inference.api.serializers import ModelRecordSerializer
+from inference.models import ModelRecord
+from photai_dam.api.errors import ApiError
 
 
 class OperationListView(APIView):
@@ -14,3 +21,42 @@ class OperationListView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         return Response({"results": [op.describe() for op in catalog.all_operations()]})
+
+
+class ModelListView(generics.ListCreateAPIView):  # type: ignore[type-arg]
+    """The model registry: every registered model with its licence facts; admins register new ones."""
+
+    serializer_class = ModelRecordSerializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        qs = ModelRecord.objects.all()
+        enabled = self.request.query_params.get("enabled")
+        if enabled is not None:
+            if enabled not in ("true", "false"):
+                raise ApiError("invalid_filter", "enabled must be true or false")
+            qs = qs.filter(enabled=enabled == "true")
+        return qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {
+            **super().get_serializer_context(),
+            "can_manage": actions.can_manage_models(self.request.user),
+        }
+
+    @extend_schema(parameters=[OpenApiParameter("enabled", bool)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Refuse non-admins before looking at the body, so they learn nothing about the file system.
+        if not actions.can_manage_models(request.user):
+            raise ApiError(
+                "permission_denied",
+                "Registering models needs staff status or the admin role in a workspace.",
+                status_code=403,
+            )
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        record = actions.register_model(request.user, data)  # type: ignore[arg-type]
+        return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)

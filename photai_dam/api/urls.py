@@ -7,7 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from governance.audit.api.views import AuditEventViewSet, EvidenceView  # issue 6
 from governance.reviews.api.views import AssetReviewsView, ReviewViewSet, WorkflowSettingsView  # issue 6
-from inference.api.views import OperationListView
+from inference.api.views import ModelListView, OperationListView
 from photai_dam.assets.api.views import AssetViewSet
 from photai_dam.jobs.api.views import JobViewSet
 from photai_dam.workspaces.api.views import MyWorkspacesView
@@ -31,6 +31,7 @@ workspace_router.register("audit", AuditEventViewSet, basename="audit-event")  #
 urlpatterns = [
     re_path(r"^workspaces/?$", MyWorkspacesView.as_view(), name="my-workspaces"),
     re_path(r"^operations/?$", OperationListView.as_view(), name="operations"),
+    re_path(r"^models/?$", ModelListView.as_view(), name="models"),
     re_path(
         r"^workspaces/(?P<slug>[-\w]+)/assets/(?P<pk>[^/.]+)/reviews/?$",
         AssetReviewsView.as_view(),

@@ -1,0 +1,64 @@
+"""State changes of the model registry. The API and the admin's users go through these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import IntegrityError, transaction
+
+from governance import audit
+from inference.models import ModelRecord
+from photai_dam.api.errors import ApiError, Conflict
+from photai_dam.workspaces.choices import Role
+from photai_dam.workspaces.models import Membership
+
+
+def can_manage_models(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Staff, or an admin of at least one workspace.
+
+    The registry is shared by every workspace (weights live on shared GPU workers), and registering a model
+    is an admin's job (a brand fine-tune, a newly licensed model). Workspace admins may register; what a
+    workspace may *use* is then decided by policy from each model's licence facts.
+    """
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_staff", False):
+        return True
+    return any(
+        Role.ADMIN in roles
+        for roles in Membership.objects.filter(user_id=user.pk).values_list("roles", flat=True)
+    )
+
+
+def register_model(user: AbstractBaseUser, data: dict[str, Any]) -> ModelRecord:
+    """Register a model from validated fields; 403 for non-admins, 409 when the key is taken."""
+    if not can_manage_models(user):
+        raise ApiError(
+            "permission_denied",
+            "Registering models needs staff status or the admin role in a workspace.",
+            status_code=403,
+        )
+    if ModelRecord.objects.filter(key=data["key"]).exists():
+        raise Conflict("model_exists", f"A model with key {data['key']!r} is already registered.")
+    try:
+        with transaction.atomic():
+            record = ModelRecord.objects.create(created_by=user, **data)
+            audit.record(
+                "model.register",
+                actor=user,
+                object_type="model",
+                object_id=record.key,
+                data={
+                    "name": record.name,
+                    "source": record.source,
+                    "revision": record.revision,
+                    "pipeline_task": record.pipeline_task,
+                    "licence_id": record.licence_id,
+                    "commercial_use_allowed": record.commercial_use_allowed,
+                },
+            )
+    except IntegrityError:
+        # Two admins registering the same key at once: the unique constraint decides.
+        raise Conflict("model_exists", f"A model with key {data['key']!r} is already registered.") from None
+    return record

@@ -1,0 +1,450 @@
+"""Generative operations: diffusers pipelines from the model registry, on the ``gpu`` queue.
+
+Each operation resolves its model (``params.model`` or the operation's default), takes the warm pipeline
+from the per-process cache, and runs it with progress, cancellation between steps, a recorded seed, and
+one retry at a smaller batch when CUDA runs out of memory.
+"""
+
+from __future__ import annotations
+
+import inspect
+import secrets
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from PIL import Image, ImageChops, ImageFilter, ImageOps
+
+from inference import registry
+from inference.catalog import InputSpec, Operation, register
+from inference.context import ModelInfo, RunContext, RunOutput
+from inference.errors import PermanentJobError, TransientJobError
+
+if TYPE_CHECKING:
+    from inference.models import ModelRecord
+    from inference.pipelines import LoadedPipeline
+    from photai_dam.assets.models import Asset
+
+SEED_MAX = 2**32 - 1
+# The x4 upscaler was trained on 128 px -> 512 px crops; much larger inputs need more memory than a
+# worker has and gain nothing over tiling them first.
+UPSCALE_X4_MAX_INPUT_SIDE = 512
+OUTPUT_FORMAT = "PNG"  # lossless, so the watermark is embedded into exactly what the model produced
+
+# Fallbacks below the model's own default_params, below the job's explicit params.
+FALLBACKS: dict[str, dict[str, Any]] = {
+    "text_to_image": {"width": 512, "height": 512, "steps": 30, "guidance": 7.5},
+    "image_to_image": {"strength": 0.6, "steps": 30, "guidance": 7.5},
+    "inpaint": {"strength": 1.0, "steps": 30, "guidance": 7.5},
+    "variants": {"width": 512, "height": 512, "strength": 0.6, "steps": 30, "guidance": 7.5},
+    "upscale_x4": {"steps": 20, "guidance": 9.0, "noise_level": 20},
+}
+# The keys a model's default_params may set (validated when a model is registered).
+MODEL_DEFAULT_KEYS = {"width", "height", "steps", "guidance", "strength", "noise_level", "negative_prompt"}
+
+_SIDE = {"type": "integer", "minimum": 64, "maximum": 2048, "multipleOf": 8}
+_COMMON: dict[str, Any] = {
+    "model": {
+        "type": "string",
+        "maxLength": 100,
+        "description": "A registered model's key; else the default.",
+    },
+    "seed": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": SEED_MAX,
+        "description": "Drawn at random if absent.",
+    },
+    "steps": {"type": "integer", "minimum": 1, "maximum": 150},
+    "guidance": {"type": "number", "minimum": 0, "maximum": 30},
+    "negative_prompt": {"type": "string", "maxLength": 2000},
+}
+_STRENGTH = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
+
+
+def _schema(**properties: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": {**_COMMON, **properties}, "additionalProperties": False}
+
+
+# --- validation at job creation -----------------------------------------------------------------------
+
+
+def _validator(operation: str) -> Callable[[dict[str, Any], Sequence[Asset], str], dict[str, list[str]]]:
+    def validate(params: dict[str, Any], inputs: Sequence[Asset], prompt: str) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        key = params.get("model") or registry.default_model_key(operation)
+        problems = registry.model_errors(operation, key)
+        if problems:
+            errors["model"] = problems
+        if operation == "upscale_x4" and inputs:
+            source = inputs[0]
+            if max(source.width, source.height) > UPSCALE_X4_MAX_INPUT_SIDE:
+                errors.setdefault("inputs", []).append(
+                    f"upscale_x4 takes sources up to {UPSCALE_X4_MAX_INPUT_SIDE} px on the longest side "
+                    f"(this one is {source.width}x{source.height}); resize it first"
+                )
+            elif source.width * source.height * 16 > settings.INFERENCE_MAX_OUTPUT_PIXELS:
+                errors.setdefault("inputs", []).append("the x4 output would exceed the output pixel limit")
+        return errors
+
+    return validate
+
+
+def _completer(operation: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def complete(params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("model"):
+            params = {**params, "model": registry.default_model_key(operation)}
+        return params
+
+    return complete
+
+
+# --- running ------------------------------------------------------------------------------------------
+
+
+def _resolve(ctx: RunContext) -> tuple[ModelRecord, dict[str, Any]]:
+    key = ctx.params.get("model") or registry.default_model_key(ctx.operation)
+    problems = registry.model_errors(ctx.operation, key)
+    if problems:
+        # The model was disabled or removed after the job was accepted: retrying cannot help.
+        raise PermanentJobError("model_unavailable", "; ".join(problems))
+    record = registry.get_model(str(key))
+    assert record is not None  # model_errors found it  # noqa: S101
+    defaults = {k: v for k, v in (record.default_params or {}).items() if k in MODEL_DEFAULT_KEYS}
+    effective = {**FALLBACKS[ctx.operation], **defaults, **ctx.params}
+    if effective.get("seed") is None:
+        effective["seed"] = secrets.randbelow(SEED_MAX + 1)
+    return record, effective
+
+
+def _working_image(image: Image.Image) -> Image.Image:
+    """The source as RGB, upright, within INFERENCE_MAX_SIDE, sides a multiple of 8 (the VAE's factor)."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode != "RGB":
+        image = image.convert("RGBA").convert("RGB") if "A" in image.getbands() else image.convert("RGB")
+    limit = settings.INFERENCE_MAX_SIDE
+    scale = min(1.0, limit / max(image.size))
+    width = max(64, int(image.width * scale) // 8 * 8)
+    height = max(64, int(image.height * scale) // 8 * 8)
+    if (width, height) != image.size:
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    return image
+
+
+def _working_mask(mask: Image.Image, size: tuple[int, int]) -> Image.Image:
+    gray = ImageOps.exif_transpose(mask).convert("L").resize(size, Image.Resampling.NEAREST)
+    return gray.point(lambda v: 255 if v >= 128 else 0)
+
+
+def _accepts(pipeline: Any, name: str) -> bool:
+    return name in inspect.signature(pipeline.__call__).parameters
+
+
+def _is_oom(exc: BaseException) -> bool:
+    import torch
+
+    return isinstance(exc, torch.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+    )
+
+
+class _Progress:
+    """Step callbacks that report progress into the job and stop it between steps when cancelled."""
+
+    def __init__(
+        self, ctx: RunContext, *, steps_per_call: int, calls: int, start: int = 5, end: int = 90
+    ) -> None:
+        self.ctx = ctx
+        self.steps_per_call = max(1, steps_per_call)
+        self.calls = max(1, calls)
+        self.call = 0
+        self.start = start
+        self.end = end
+        self.last = -1
+
+    def next_call(self) -> None:
+        self.call += 1
+
+    def step(self, step: int, total: int | None = None) -> None:
+        self.ctx.check_cancelled()
+        per_call = total or self.steps_per_call
+        done = (self.call + min(step + 1, per_call) / per_call) / self.calls
+        percent = self.start + int((self.end - self.start) * done)
+        if percent != self.last:
+            self.last = percent
+            self.ctx.progress(percent)
+
+    def kwargs_for(self, pipeline: Any) -> dict[str, Any]:
+        if _accepts(pipeline, "callback_on_step_end"):
+
+            def on_step_end(
+                pipe: Any, step: int, timestep: Any, callback_kwargs: dict[str, Any]
+            ) -> dict[str, Any]:
+                self.step(step, getattr(pipe, "num_timesteps", None))
+                return callback_kwargs
+
+            return {"callback_on_step_end": on_step_end}
+        if _accepts(pipeline, "callback"):  # older pipelines (the x4 upscaler) take the legacy callback
+            return {"callback": lambda step, timestep, latents: self.step(step), "callback_steps": 1}
+        return {}
+
+
+def generate(
+    ctx: RunContext, pipeline: Any, *, seeds: list[int], call_kwargs: dict[str, Any], steps: int
+) -> list[Image.Image]:
+    """Run ``pipeline`` once per seed in as few batches as memory allows (one retry at a smaller batch)."""
+    import torch
+
+    kwargs = {k: v for k, v in call_kwargs.items() if v is not None and _accepts(pipeline, k)}
+
+    def run(batch_seeds: list[int], progress: _Progress) -> list[Image.Image]:
+        generators = [torch.Generator(device="cpu").manual_seed(s) for s in batch_seeds]
+        try:
+            result = pipeline(
+                **kwargs,
+                num_images_per_prompt=len(batch_seeds),
+                generator=generators if len(generators) > 1 else generators[0],
+                **progress.kwargs_for(pipeline),
+            )
+        except ValueError as exc:
+            raise PermanentJobError("invalid_params", f"the pipeline refused the parameters: {exc}") from exc
+        progress.next_call()
+        return list(result.images)
+
+    try:
+        return run(seeds, _Progress(ctx, steps_per_call=steps, calls=1))
+    except Exception as exc:
+        if not _is_oom(exc):
+            raise
+        _free_gpu_memory()
+        if len(seeds) == 1:
+            raise TransientJobError("out_of_memory", "the GPU ran out of memory at batch size 1") from exc
+    batch = max(1, len(seeds) // 2)
+    chunks = [seeds[i : i + batch] for i in range(0, len(seeds), batch)]
+    ctx.progress(5, f"out of GPU memory at batch {len(seeds)}; retrying at batch {batch}")
+    progress = _Progress(ctx, steps_per_call=steps, calls=len(chunks))
+    images: list[Image.Image] = []
+    try:
+        for chunk in chunks:
+            images.extend(run(chunk, progress))
+    except Exception as exc:
+        if _is_oom(exc):
+            _free_gpu_memory()
+            raise TransientJobError(
+                "out_of_memory", f"the GPU ran out of memory even at batch {batch}"
+            ) from exc
+        raise
+    return images
+
+
+def _free_gpu_memory() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _outputs(
+    images: list[Image.Image],
+    seeds: list[int],
+    record: ModelRecord,
+    loaded: LoadedPipeline,
+    params: dict[str, Any],
+) -> list[RunOutput]:
+    info: ModelInfo = registry.model_info(
+        record, revision=loaded.resolved_revision, weights_hash=loaded.weights_hash
+    )
+    recorded = {
+        k: params[k]
+        for k in ("steps", "guidance", "strength", "noise_level", "width", "height")
+        if k in params
+    }
+    return [
+        RunOutput(
+            image=image,
+            format=OUTPUT_FORMAT,
+            model=info,
+            seed=seed,
+            details={
+                **recorded,
+                "seed": seed,
+                "model": record.key,
+                **({"variant": i} if len(images) > 1 else {}),
+            },
+        )
+        for i, (image, seed) in enumerate(zip(images, seeds, strict=True))
+    ]
+
+
+def _pipeline_run(
+    ctx: RunContext,
+    task: str,
+    seeds: list[int],
+    call_kwargs: dict[str, Any],
+    params: dict[str, Any],
+    record: ModelRecord,
+) -> tuple[list[Image.Image], LoadedPipeline]:
+    from inference import pipelines
+
+    ctx.progress(1, f"loading model {record.key}")
+    with pipelines.pipeline_for(record) as loaded:
+        ctx.check_cancelled()
+        pipeline = loaded.for_task(task)
+        images = generate(ctx, pipeline, seeds=seeds, call_kwargs=call_kwargs, steps=params["steps"])
+    return images, loaded
+
+
+def _text_kwargs(ctx: RunContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "prompt": ctx.prompt,
+        "negative_prompt": params.get("negative_prompt"),
+        "num_inference_steps": params["steps"],
+        "guidance_scale": params["guidance"],
+    }
+
+
+def _text_to_image(ctx: RunContext) -> list[RunOutput]:
+    record, params = _resolve(ctx)
+    seeds = [params["seed"]]
+    kwargs = {**_text_kwargs(ctx, params), "width": params["width"], "height": params["height"]}
+    images, loaded = _pipeline_run(ctx, "text_to_image", seeds, kwargs, params, record)
+    return _outputs(images, seeds, record, loaded, params)
+
+
+def _image_to_image(ctx: RunContext) -> list[RunOutput]:
+    record, params = _resolve(ctx)
+    source = _working_image(ctx.source().image)
+    seeds = [params["seed"]]
+    kwargs = {**_text_kwargs(ctx, params), "image": source, "strength": params["strength"]}
+    images, loaded = _pipeline_run(ctx, "image_to_image", seeds, kwargs, params, record)
+    return _outputs(images, seeds, record, loaded, params)
+
+
+def _inpaint(ctx: RunContext) -> list[RunOutput]:
+    record, params = _resolve(ctx)
+    original = ImageOps.exif_transpose(ctx.source().image).convert("RGB")
+    source = _working_image(original)
+    mask_input = ctx.mask()
+    if mask_input is None:
+        raise PermanentJobError("invalid_params", "inpaint needs a mask input")
+    mask = _working_mask(mask_input.image, source.size)
+    if mask.getbbox() is None:
+        raise PermanentJobError("empty_mask", "the mask has no white pixels: nothing to inpaint")
+    seeds = [params["seed"]]
+    kwargs = {
+        **_text_kwargs(ctx, params),
+        "image": source,
+        "mask_image": mask,
+        "strength": params["strength"],
+        "width": source.width,
+        "height": source.height,
+    }
+    images, loaded = _pipeline_run(ctx, "inpainting", seeds, kwargs, params, record)
+    # Only the masked area may change: paste the generated pixels into the full-resolution original through
+    # a slightly feathered mask, so everything outside it keeps its exact original pixels.
+    hard = _working_mask(mask_input.image, original.size)
+    blend = ImageChops.lighter(
+        hard.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2)), hard
+    )
+    composited = [
+        Image.composite(image.resize(original.size, Image.Resampling.LANCZOS), original, blend)
+        for image in images
+    ]
+    return _outputs(composited, seeds, record, loaded, params)
+
+
+def _variants(ctx: RunContext) -> list[RunOutput]:
+    record, params = _resolve(ctx)
+    seeds = [(params["seed"] + i) % (SEED_MAX + 1) for i in range(params["count"])]
+    kwargs = _text_kwargs(ctx, params)
+    if ctx.inputs:
+        task = "image_to_image"
+        kwargs |= {"image": _working_image(ctx.source().image), "strength": params["strength"]}
+    else:
+        task = "text_to_image"
+        kwargs |= {"width": params["width"], "height": params["height"]}
+    images, loaded = _pipeline_run(ctx, task, seeds, kwargs, params, record)
+    return _outputs(images, seeds, record, loaded, params)
+
+
+def _upscale_x4(ctx: RunContext) -> list[RunOutput]:
+    record, params = _resolve(ctx)
+    source = ImageOps.exif_transpose(ctx.source().image).convert("RGB")
+    if max(source.size) > UPSCALE_X4_MAX_INPUT_SIDE:
+        raise PermanentJobError(
+            "input_too_large", f"upscale_x4 takes sources up to {UPSCALE_X4_MAX_INPUT_SIDE} px"
+        )
+    seeds = [params["seed"]]
+    kwargs = {**_text_kwargs(ctx, params), "image": source, "noise_level": params["noise_level"]}
+    images, loaded = _pipeline_run(ctx, "upscaling", seeds, kwargs, params, record)
+    return _outputs(images, seeds, record, loaded, params)
+
+
+SOURCE = InputSpec("source", description="the image to work on")
+MASK = InputSpec("mask", description="white where the image may change, black where it must not")
+
+
+def _register(
+    name: str,
+    description: str,
+    run: Callable[[RunContext], list[RunOutput]],
+    *,
+    inputs: tuple[InputSpec, ...] = (),
+    prompt: str = "required",
+    **properties: Any,
+) -> Operation:
+    return register(
+        Operation(
+            name=name,
+            kind="generative",
+            queue="gpu",
+            description=description,
+            params_schema=_schema(**properties),
+            run=run,
+            inputs=inputs,
+            prompt=prompt,  # type: ignore[arg-type]
+            extra_validation=_validator(name),
+            complete_params=_completer(name),
+        )
+    )
+
+
+text_to_image = _register(
+    "text_to_image",
+    "Generate an image from the prompt.",
+    _text_to_image,
+    width=_SIDE,
+    height=_SIDE,
+)
+image_to_image = _register(
+    "image_to_image",
+    "Re-imagine the source after the prompt; strength 0..1 is how far it may move from the source.",
+    _image_to_image,
+    inputs=(SOURCE,),
+    strength=_STRENGTH,
+)
+inpaint = _register(
+    "inpaint",
+    "Repaint the masked area after the prompt; pixels outside the mask are kept exactly.",
+    _inpaint,
+    inputs=(SOURCE, MASK),
+    strength=_STRENGTH,
+)
+variants = _register(
+    "variants",
+    "N variants in one batch (seeds seed, seed+1, ...), from the prompt or from a source, for A/B tests.",
+    _variants,
+    inputs=(InputSpec("source", required=False, description="optional: vary this image"),),
+    count={"type": "integer", "minimum": 2, "maximum": 8, "default": 4},
+    width=_SIDE,
+    height=_SIDE,
+    strength=_STRENGTH,
+)
+upscale_x4 = _register(
+    "upscale_x4",
+    f"Text-guided x4 super-resolution (sources up to {UPSCALE_X4_MAX_INPUT_SIDE} px).",
+    _upscale_x4,
+    inputs=(SOURCE,),
+    prompt="optional",
+    noise_level={"type": "integer", "minimum": 0, "maximum": 350},
+)

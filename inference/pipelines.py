@@ -1,0 +1,384 @@
+"""Loading diffusers pipelines, and the per-process cache that keeps them warm between jobs.
+
+The cache is an LRU keyed by (model, revision, dtype, device) with a memory budget: the second job on a
+model pays no load. torch and diffusers are imported inside the functions, so importing this module costs
+nothing in the web process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+from inference.choices import Dtype, PipelineTask
+from inference.errors import PermanentJobError, TransientJobError
+from inference.registry import allowed_local_path
+
+if TYPE_CHECKING:
+    from inference.models import ModelRecord
+
+logger = logging.getLogger(__name__)
+
+CPU_DEFAULT_BUDGET_MB = 8 * 1024
+GPU_BUDGET_FRACTION = 0.85
+# Files whose bytes define what a model computes; the weights hash covers these and nothing else.
+_HASHED_SUFFIXES = {".safetensors", ".bin", ".json", ".txt", ".model", ".ckpt", ".pt", ".pth", ".gguf"}
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    model: str  # the registry key plus its source, so editing a record's source never serves stale weights
+    revision: str
+    dtype: str
+    device: str
+
+
+@dataclass
+class LoadedPipeline:
+    """A pipeline in memory with what we learned loading it."""
+
+    key: CacheKey
+    pipeline: Any
+    resolved_revision: str
+    weights_hash: str
+    size_bytes: int
+    load_seconds: float
+    # Diffusers pipelines keep per-call state (scheduler timesteps): one run at a time per pipeline.
+    run_lock: threading.Lock = field(default_factory=threading.Lock)
+    derived: dict[str, Any] = field(default_factory=dict)
+
+    def for_task(self, task: str) -> Any:
+        """The same weights behind the pipeline class of ``task`` (diffusers ``from_pipe`` shares modules)."""
+        if task not in self.derived:
+            self.derived[task] = _derive(self.pipeline, task)
+        return self.derived[task]
+
+
+# --- device and dtype ---------------------------------------------------------------------------------
+
+
+def resolve_device() -> str:
+    import torch
+
+    wanted = settings.INFERENCE_DEVICE
+    if wanted == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if wanted.startswith("cuda") and not torch.cuda.is_available():
+        raise PermanentJobError(
+            "device_unavailable", f"PHOTAI_INFERENCE_DEVICE={wanted} but CUDA is not available"
+        )
+    return wanted
+
+
+def resolve_dtype(wanted: str, device: str) -> Any:
+    """fp32 on CPU (half precision there is slow or unsupported); on CUDA bf16 where supported, else fp16."""
+    import torch
+
+    if not device.startswith("cuda") or wanted == Dtype.FLOAT32:
+        return torch.float32
+    if wanted == Dtype.FLOAT16:
+        return torch.float16
+    if wanted == Dtype.BFLOAT16 or torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float16
+
+
+def dtype_name(dtype: Any) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+# --- loading ------------------------------------------------------------------------------------------
+
+
+def resolve_source(record: ModelRecord) -> tuple[Path, str]:
+    """The local folder holding ``record``'s weights (downloading them from the hub if needed) and the
+    revision that folder is (the hub commit, or the record's label for a local folder)."""
+    if record.is_local:
+        folder = allowed_local_path(record.local_path)
+        if folder is None:
+            raise PermanentJobError(
+                "model_path_not_allowed", f"model {record.key}: its folder is outside PHOTAI_MODEL_ROOTS"
+            )
+        if not (folder / "model_index.json").is_file():
+            raise PermanentJobError(
+                "model_not_found", f"model {record.key}: no diffusers pipeline at {folder}"
+            )
+        return folder, record.revision or "local"
+    return _download(record)
+
+
+def _download(record: ModelRecord) -> tuple[Path, str]:
+    from diffusers import DiffusionPipeline
+    from huggingface_hub import errors as hub_errors
+
+    try:
+        folder = Path(
+            DiffusionPipeline.download(
+                record.hub_repo_id,
+                revision=record.revision or "main",
+                variant=record.variant or None,
+                use_safetensors=True,
+            )
+        )
+    except (
+        hub_errors.RepositoryNotFoundError,
+        hub_errors.RevisionNotFoundError,
+        hub_errors.GatedRepoError,
+    ) as exc:
+        raise PermanentJobError("model_not_found", f"model {record.key}: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        # Network trouble or an offline machine without the files cached: another worker (or later) may do.
+        raise TransientJobError("model_download_failed", f"model {record.key}: {exc}") from exc
+    # The hub cache lays snapshots out as .../snapshots/<commit>: that commit is the revision that ran.
+    return folder, folder.name
+
+
+_LOADERS = {
+    PipelineTask.TEXT_TO_IMAGE: "AutoPipelineForText2Image",
+    PipelineTask.IMAGE_TO_IMAGE: "AutoPipelineForImage2Image",
+    PipelineTask.INPAINTING: "AutoPipelineForInpainting",
+    # No auto class for super-resolution: model_index.json names the pipeline class.
+    PipelineTask.UPSCALING: "DiffusionPipeline",
+}
+
+
+def load_pipeline(record: ModelRecord, *, device: str, dtype: Any) -> tuple[Any, str, str]:
+    """Load ``record`` with ``from_pretrained`` onto ``device``; returns (pipeline, revision, hash)."""
+    import diffusers
+
+    folder, revision = resolve_source(record)
+    loader = getattr(diffusers, _LOADERS[PipelineTask(record.pipeline_task)])
+    try:
+        # safetensors only: a pickled checkpoint can run code on the worker when it is loaded.
+        pipeline = loader.from_pretrained(
+            str(folder), dtype=dtype, use_safetensors=True, variant=record.variant or None
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PermanentJobError("model_load_failed", f"model {record.key} cannot be loaded: {exc}") from exc
+    pipeline.to(device)
+    pipeline.set_progress_bar_config(disable=True)
+    _use_sdpa(pipeline)
+    return pipeline, revision, weights_hash(folder)
+
+
+def _use_sdpa(pipeline: Any) -> None:
+    import torch.nn.functional as F
+
+    unet = getattr(pipeline, "unet", None)
+    if unet is not None and hasattr(F, "scaled_dot_product_attention"):
+        from diffusers.models.attention_processor import AttnProcessor2_0
+
+        unet.set_attn_processor(AttnProcessor2_0())
+
+
+def _derive(pipeline: Any, task: str) -> Any:
+    import diffusers
+
+    auto = {
+        "text_to_image": diffusers.AutoPipelineForText2Image,
+        "image_to_image": diffusers.AutoPipelineForImage2Image,
+        "inpainting": diffusers.AutoPipelineForInpainting,
+    }.get(task)
+    if auto is None:
+        return pipeline
+    try:
+        derived = auto.from_pipe(pipeline)
+    except (ValueError, KeyError) as exc:
+        raise PermanentJobError("model_task_unsupported", f"this model cannot run {task}: {exc}") from exc
+    derived.set_progress_bar_config(disable=True)
+    return derived
+
+
+_hash_memo: dict[tuple[str, int, int], str] = {}
+_hash_lock = threading.Lock()
+
+
+def _file_digest(path: Path) -> str:
+    stat = path.stat()
+    memo_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _hash_lock:
+        if memo_key in _hash_memo:
+            return _hash_memo[memo_key]
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    with _hash_lock:
+        _hash_memo[memo_key] = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def weights_hash(folder: Path) -> str:
+    """sha256 over every weight and config file of the folder (name and content), in a stable order."""
+    combined = hashlib.sha256()
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix in _HASHED_SUFFIXES
+        and not any(part.startswith(".") for part in p.parts[-3:])
+    )
+    for path in files:
+        combined.update(f"{path.relative_to(folder).as_posix()}\0{_file_digest(path)}\n".encode())
+    return combined.hexdigest()
+
+
+def pipeline_size_bytes(pipeline: Any) -> int:
+    import torch
+
+    total = 0
+    for component in pipeline.components.values():
+        if isinstance(component, torch.nn.Module):
+            total += sum(t.numel() * t.element_size() for t in component.parameters())
+            total += sum(t.numel() * t.element_size() for t in component.buffers())
+    return total
+
+
+# --- the cache ----------------------------------------------------------------------------------------
+
+
+class PipelineCache:
+    """LRU of loaded pipelines within a memory budget; thread-safe, one load per key at a time."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[CacheKey, LoadedPipeline] = OrderedDict()
+        self._lock = threading.Lock()
+        self._loading: dict[CacheKey, threading.Lock] = {}
+        self.hits = 0
+        self.misses = 0
+        self.loads = 0
+        self.evictions = 0
+        self.load_seconds = 0.0
+
+    def budget_bytes(self, device: str) -> int:
+        if settings.INFERENCE_CACHE_BUDGET_MB:
+            return settings.INFERENCE_CACHE_BUDGET_MB * 1024 * 1024
+        if device.startswith("cuda"):
+            import torch
+
+            return int(
+                torch.cuda.get_device_properties(torch.device(device)).total_memory * GPU_BUDGET_FRACTION
+            )
+        return CPU_DEFAULT_BUDGET_MB * 1024 * 1024
+
+    def key_for(self, record: ModelRecord, device: str, dtype: Any) -> CacheKey:
+        return CacheKey(
+            model=f"{record.key}@{record.source}",
+            revision=record.revision or ("local" if record.is_local else "main"),
+            dtype=dtype_name(dtype),
+            device=device,
+        )
+
+    def get(self, record: ModelRecord) -> LoadedPipeline:
+        device = resolve_device()
+        dtype = resolve_dtype(record.dtype, device)
+        key = self.key_for(record, device, dtype)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return entry
+            load_lock = self._loading.setdefault(key, threading.Lock())
+        with load_lock:
+            # Another thread may have loaded it while we waited for the key's lock.
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None:
+                    self._entries.move_to_end(key)
+                    self.hits += 1
+                    return entry
+                self.misses += 1
+            started = time.perf_counter()
+            pipeline, revision, digest = load_pipeline(record, device=device, dtype=dtype)
+            elapsed = time.perf_counter() - started
+            entry = LoadedPipeline(
+                key=key,
+                pipeline=pipeline,
+                resolved_revision=revision,
+                weights_hash=digest,
+                size_bytes=pipeline_size_bytes(pipeline),
+                load_seconds=elapsed,
+            )
+            with self._lock:
+                self.loads += 1
+                self.load_seconds += elapsed
+                self._entries[key] = entry
+                self._evict_over_budget(device, keep=key)
+                self._loading.pop(key, None)
+            logger.info(
+                "loaded model %s (%s, %s) in %.2f s, %d MiB",
+                record.key,
+                key.dtype,
+                device,
+                elapsed,
+                entry.size_bytes >> 20,
+            )
+            return entry
+
+    def _evict_over_budget(self, device: str, *, keep: CacheKey) -> None:
+        budget = self.budget_bytes(device)
+        while sum(e.size_bytes for e in self._entries.values()) > budget:
+            victim = next((k for k in self._entries if k != keep), None)
+            if victim is None:
+                break  # the newest pipeline alone is over budget; it stays, as it is about to run
+            self._drop(victim)
+
+    def _drop(self, key: CacheKey) -> None:
+        entry = self._entries.pop(key)
+        self.evictions += 1
+        logger.info("evicted model %s (%s, %s) from the pipeline cache", key.model, key.dtype, key.device)
+        del entry
+        if key.device.startswith("cuda"):
+            import torch
+
+            torch.cuda.empty_cache()
+
+    def clear(self) -> None:
+        with self._lock:
+            for key in list(self._entries):
+                self._drop(key)
+            self.hits = self.misses = self.loads = self.evictions = 0
+            self.load_seconds = 0.0
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "entries": [
+                    {
+                        "model": k.model,
+                        "revision": k.revision,
+                        "dtype": k.dtype,
+                        "device": k.device,
+                        "bytes": e.size_bytes,
+                    }
+                    for k, e in self._entries.items()
+                ],
+                "bytes": sum(e.size_bytes for e in self._entries.values()),
+                "hits": self.hits,
+                "misses": self.misses,
+                "loads": self.loads,
+                "evictions": self.evictions,
+                "load_seconds": round(self.load_seconds, 4),
+            }
+
+
+cache = PipelineCache()
+
+
+@contextlib.contextmanager
+def pipeline_for(record: ModelRecord) -> Iterator[LoadedPipeline]:
+    """The warm pipeline of ``record``, held for one run (other jobs on the same weights wait)."""
+    entry = cache.get(record)
+    with entry.run_lock:
+        yield entry
