@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import dramatiq
 from django.conf import settings
@@ -36,7 +37,7 @@ def _run(job_id: str) -> None:
         fail_job(job_id, "timeout", f"The job ran longer than {settings.JOB_TIME_LIMIT_S} s.")
 
 
-_actor_options = {
+_actor_options: dict[str, Any] = {
     "max_retries": MAX_RETRIES,
     "retry_when": _should_retry,
     "min_backoff": 1_000,
@@ -45,12 +46,12 @@ _actor_options = {
 }
 
 
-@dramatiq.actor(queue_name="cpu", **_actor_options)  # type: ignore[arg-type]
+@dramatiq.actor(queue_name="cpu", **_actor_options)
 def run_cpu_job(job_id: str) -> None:
     _run(job_id)
 
 
-@dramatiq.actor(queue_name="gpu", **_actor_options)  # type: ignore[arg-type]
+@dramatiq.actor(queue_name="gpu", **_actor_options)
 def run_gpu_job(job_id: str) -> None:
     _run(job_id)
 

@@ -14,7 +14,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class ApiError(exceptions.APIException):
     """An error with a machine-readable code, raised by actions and views alike."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "bad_request"
 
     def __init__(
@@ -34,11 +34,11 @@ class ApiError(exceptions.APIException):
 
 
 class Conflict(ApiError):
-    status_code = status.HTTP_409_CONFLICT
+    status_code: int = status.HTTP_409_CONFLICT
 
 
 class Unprocessable(ApiError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    status_code: int = status.HTTP_422_UNPROCESSABLE_ENTITY
 
 
 def not_found(what: str = "resource") -> ApiError:

@@ -30,7 +30,9 @@ def _save_file(asset: Asset, data: bytes) -> None:
     asset.file.save(f"upload{EXTENSION_BY_MIME[asset.mime_type]}", ContentFile(data), save=False)
 
 
-def _discard_file(name: str) -> None:
+def _discard_file(name: str | None) -> None:
+    if not name:
+        return
     from django.core.files.storage import default_storage
 
     try:
@@ -160,7 +162,7 @@ def delete_asset(access: WorkspaceAccess, asset: Asset) -> None:
             )
             asset.delete()
     except ProtectedError as exc:
-        kinds = sorted({type(obj)._meta.verbose_name_plural for obj in exc.protected_objects})
+        kinds = sorted({str(type(obj)._meta.verbose_name_plural) for obj in exc.protected_objects})
         raise Conflict(
             "asset_in_use",
             f"The asset is still referenced by: {', '.join(str(k) for k in kinds)}.",

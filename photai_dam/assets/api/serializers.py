@@ -10,7 +10,7 @@ from photai_dam.api.errors import ApiError
 from photai_dam.assets.models import Asset
 
 
-class AssetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AssetSerializer(serializers.ModelSerializer):
     parents = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
@@ -53,7 +53,7 @@ class AssetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return current[0].data if current else None
 
 
-class AssetUploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AssetUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     title = serializers.CharField(required=False, allow_blank=True, max_length=300)
     licence = serializers.CharField(required=False, allow_blank=True)

@@ -95,7 +95,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceVi
     def download(self, request: Request, slug: str, pk: str) -> FileResponse:
         asset: Asset = self.get_object()  # type: ignore[assignment]
         handle = asset.file.open("rb")
-        extension = asset.file.name.rsplit(".", 1)[-1]
+        extension = (asset.file.name or "").rsplit(".", 1)[-1]
         response = FileResponse(
             handle, content_type=asset.mime_type, as_attachment=True, filename=f"{asset.pk}.{extension}"
         )

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from photai_dam.jobs.models import Job
 
 
-class JobSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class JobSerializer(serializers.ModelSerializer):
     inputs = serializers.SerializerMethodField()
     outputs = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
@@ -55,7 +55,7 @@ class JobSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return {"key": job.model_key, "revision": job.model_revision, "weights_hash": job.weights_hash}
 
 
-class JobCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class JobCreateSerializer(serializers.Serializer):
     operation = serializers.CharField(max_length=50)
     inputs = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, default=list, max_length=8

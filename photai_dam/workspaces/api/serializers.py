@@ -5,7 +5,7 @@ from rest_framework import serializers
 from photai_dam.workspaces.models import Membership
 
 
-class MyWorkspaceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MyWorkspaceSerializer(serializers.ModelSerializer):
     slug = serializers.CharField(source="workspace.slug")
     name = serializers.CharField(source="workspace.name")
 
