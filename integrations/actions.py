@@ -83,7 +83,7 @@ def create_connection(
     kind: str,
     name: str,
     base_url: str,
-    territory: str,
+    territory: str = "worldwide",
     channel: str | None = None,
     config: dict[str, Any] | None = None,
     credentials: dict[str, Any],
@@ -101,7 +101,7 @@ def create_connection(
         name=name,
         base_url=base_url.rstrip("/"),
         channel=channel or DEFAULT_CHANNEL.get(kind, "web"),  # type: ignore[call-overload]
-        territory=territory.upper(),
+        territory=normalise_territory(territory),
         config=clean_config,
         created_by=access.membership.user,
     )
@@ -138,7 +138,7 @@ def update_connection(access: WorkspaceAccess, connection: Connection, **changes
                 if field == "base_url":
                     value = value.rstrip("/")
                 elif field == "territory":
-                    value = value.upper()
+                    value = normalise_territory(value)
                 setattr(locked, field, value)
         locked.config = clean_config
         if credentials is not None:
@@ -710,6 +710,10 @@ def redact_shop(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
         data={"shop_domain": str(event.payload.get("shop_domain", ""))[:200], **summary},
     )
     return summary
+
+
+def normalise_territory(value: str) -> str:
+    return "worldwide" if value.lower() == "worldwide" else value.upper()
 
 
 def parse_uuid(value: UUID | str) -> UUID | None:

@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.plugins.worker",
     "tests.plugins.inference",  # issue 3: tiny diffusers models
     "tests.plugins.reviews",  # issue 6
+    "tests.plugins.integrations",  # issue 7: real WordPress, contract servers
 ]

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from governance.licensing.choices import Channel
 from integrations import registry
 from integrations.models import Connection, Publication
 
@@ -48,7 +49,8 @@ class ConnectionSerializer(serializers.ModelSerializer):
         return f"{(settings.PUBLIC_BASE_URL or '').rstrip('/')}/hooks/{obj.pk}/"
 
 
-_TERRITORY = r"^([A-Za-z]{2}|WW|ww|[A-Za-z]{2}-[A-Za-z0-9]{1,3})$"
+# "worldwide" (a site without geo-blocking) or an ISO 3166-1 alpha-2 code: what the licence gate takes.
+_TERRITORY = r"^([A-Za-z]{2}|[Ww][Oo][Rr][Ll][Dd][Ww][Ii][Dd][Ee])$"
 
 
 class ConnectionWriteSerializer(serializers.Serializer):
@@ -57,8 +59,10 @@ class ConnectionWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[])
     name = serializers.CharField(max_length=100)
     base_url = serializers.URLField(max_length=300)
-    channel = serializers.RegexField(r"^[a-z][a-z0-9_-]{0,39}$", required=False)
-    territory = serializers.RegexField(_TERRITORY, help_text="ISO 3166 code, or WW for worldwide")
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    territory = serializers.RegexField(
+        _TERRITORY, required=False, default="worldwide", help_text="ISO 3166-1 alpha-2 code, or worldwide"
+    )
     config = serializers.DictField(required=False, default=dict)
     credentials = serializers.DictField(write_only=True)
     webhook_secret = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
