@@ -116,12 +116,22 @@ def bundle(asset: Asset) -> dict[str, Any]:
     produced_by = JobOutput.objects.filter(asset=asset).values_list("job_id", flat=True).first()
     model_keys = sorted({j["model"]["key"] for j in jobs if j["model"]})
 
-    licences: dict[str, Any] = {
-        "history": [
-            {"data": r.data, "current": r.is_current, "source": r.source, "at": r.created_at.isoformat()}
-            for r in asset.licence_records.all()
-        ]
-    }
+    from governance.licensing.models import LicenceRecord
+
+    # The records of the asset and of every ancestor: the inputs of the derivation below.
+    records = LicenceRecord.objects.filter(asset_id__in=related_ids).order_by(
+        "asset_id", "-created_at", "-id"
+    )
+    licences: dict[str, Any] = {"records": {}}
+    for record in records:
+        licences["records"].setdefault(str(record.asset_id), []).append(
+            {
+                "data": record.data,
+                "current": record.is_current,
+                "source": record.source,
+                "at": record.created_at.isoformat(),
+            }
+        )
     try:
         from governance.licensing import effective_licence
     except ImportError:
