@@ -1,0 +1,102 @@
+"""Invisible watermark whose payload names an output asset (invariant I1).
+
+``embed(image, watermark_id)`` hides a 48-bit id (mapped to the asset by its ProvenanceRecord) with a
+check value and Reed-Solomon parity; ``decode(image)`` returns that id, or None for "no watermark" —
+never a wrong id. Decoding also tries a few rescalings, for copies that were resized after signing.
+
+The carrier (imwatermark's dwtDctSvd) needs at least 256x256 pixels (by area): smaller images cannot
+carry the mark and ``embed`` raises :class:`WatermarkError` with code ``output_too_small_for_watermark``.
+Measured robustness is in docs/benchmarks.md ("Provenance and watermark").
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from governance.watermark import carrier, payload
+
+MIN_PIXELS = carrier.MIN_PIXELS
+# Factors tried, in order, when the image as it is carries no readable mark: undoing a downscale by
+# 2 or by 4/3 (common rendition steps), and an upscale by 2.
+RESCALE_ATTEMPTS = (2.0, 4 / 3, 0.5)
+
+
+class WatermarkError(Exception):
+    """The image cannot carry the watermark; ``code`` is machine-readable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a decode found: the id (or None) and at which rescale factor."""
+
+    watermark_id: int | None
+    scale: float | None
+
+
+def new_watermark_id() -> int:
+    return secrets.randbelow(2**payload.ID_BITS - 1) + 1
+
+
+def can_carry(width: int, height: int) -> bool:
+    return width * height >= MIN_PIXELS
+
+
+def _to_bgr(image: Image.Image) -> np.ndarray:
+    rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+def embed(image: Image.Image, watermark_id: int) -> Image.Image:
+    """A copy of ``image`` (RGB, or RGBA when it had transparency) carrying ``watermark_id``."""
+    if not can_carry(image.width, image.height):
+        raise WatermarkError(
+            "output_too_small_for_watermark",
+            f"{image.width}x{image.height} is below the watermark's minimum of {MIN_PIXELS} pixels "
+            "(e.g. 256x256)",
+        )
+    marked = carrier.embed_bits(_to_bgr(image), payload.encode_id(watermark_id))
+    result = Image.fromarray(np.ascontiguousarray(marked[:, :, ::-1]), "RGB")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        result.putalpha(image.convert("RGBA").getchannel("A"))
+    return result
+
+
+def _read(image: Image.Image) -> int | None:
+    if image.width * image.height < MIN_PIXELS:
+        return None
+    scores = carrier.codeword_scores(_to_bgr(image))
+    return None if scores is None else payload.decode_scores(scores)
+
+
+def read(image: Image.Image, *, rescale: bool = True) -> Reading:
+    """Decode the image as it is, then (``rescale``) at a few scales; the first valid id wins."""
+    found = _read(image)
+    if found is not None or not rescale:
+        return Reading(found, 1.0 if found is not None else None)
+    for factor in RESCALE_ATTEMPTS:
+        size = (round(image.width * factor), round(image.height * factor))
+        if size[0] * size[1] < MIN_PIXELS or size[0] * size[1] > 64_000_000:
+            continue
+        found = _read(image.convert("RGB").resize(size, Image.Resampling.BICUBIC))
+        if found is not None:
+            return Reading(found, factor)
+    return Reading(None, None)
+
+
+def decode(image: Image.Image, *, rescale: bool = True) -> int | None:
+    return read(image, rescale=rescale).watermark_id
+
+
+def decode_bytes(data: bytes, *, rescale: bool = True) -> int | None:
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return decode(image, rescale=rescale)
