@@ -1,0 +1,135 @@
+"""Publishing to a REAL WordPress (Debian package, MariaDB, PHP's built-in server) started by the test run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from integrations import actions
+from integrations.models import Publication
+from tests.plugins.integrations import wait_for_publication
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.wordpress]
+
+
+@pytest.fixture
+def site(make_connection: Any, wordpress_site: Any) -> dict[str, Any]:
+    return make_connection(
+        "wordpress",
+        wordpress_site.url,
+        credentials={"username": wordpress_site.user, "application_password": wordpress_site.app_password},
+        territory="worldwide",
+        webhook_secret="wordpress-plugin-secret-0123456789",
+    )
+
+
+def _publish(member: Any, asset_id: str, connection_id: str, **body: Any) -> Any:
+    return member.client.post(
+        f"/api/v1/workspaces/acme/assets/{asset_id}/publications",
+        {"connection": connection_id, **body},
+        format="json",
+    )
+
+
+def _stored_bytes(asset_id: str) -> bytes:
+    from photai_dam.assets.models import Asset
+
+    with Asset.objects.get(pk=asset_id).file.open("rb") as handle:
+        return handle.read()
+
+
+def _media_with_slug(wordpress_site: Any, publication_id: str) -> list[dict[str, Any]]:
+    response = wordpress_site.api(
+        "GET", "/wp/v2/media", params={"slug": f"photai-{publication_id}", "context": "edit"}
+    )
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+def test_connection_test_checks_the_application_password(admin_member, site, wordpress_site, make_connection):
+    ok = admin_member.client.post(f"/api/v1/workspaces/acme/connections/{site['id']}/test").json()
+    assert ok == {"ok": True, "remote": {"user": wordpress_site.user, "can_upload": True}}
+
+    wrong = make_connection(
+        "wordpress",
+        wordpress_site.url,
+        name="wrong password",
+        credentials={
+            "username": wordpress_site.user,
+            "application_password": "abcd efgh ijkl mnop qrst uvwx",
+        },
+    )
+    answer = admin_member.client.post(f"/api/v1/workspaces/acme/connections/{wrong['id']}/test").json()
+    assert answer["ok"] is False
+    assert answer["error"]["code"] == "rest_not_logged_in"  # WordPress's own code, as documented
+    assert answer["error"]["retryable"] is False
+    listed = admin_member.client.get(f"/api/v1/workspaces/acme/connections/{wrong['id']}").json()
+    assert (listed["last_test_ok"], listed["last_test_error"]) == (False, "rest_not_logged_in")
+
+
+def test_publish_sets_alt_text_and_caption_and_serves_the_exact_bytes(
+    editor, approved_upload, site, wordpress_site, integrations_worker
+):
+    # given an approved image
+    asset = approved_upload(title="Red bicycle")
+
+    # when the editor publishes it with alt text
+    response = _publish(editor, asset["id"], site["id"], alt_text="A red bicycle against a wall")
+    assert response.status_code == 202, response.content
+    publication = wait_for_publication(editor.client, response.json()["id"])
+    assert publication["status"] == "live", publication
+
+    # then WordPress has the media with our alt text and caption ...
+    media = wordpress_site.api(
+        "GET", f"/wp/v2/media/{publication['remote_id']}", params={"context": "edit"}
+    ).json()
+    assert media["alt_text"] == "A red bicycle against a wall"
+    assert media["caption"]["raw"] == publication["disclosure"]
+    assert media["source_url"] == publication["remote_url"]
+    # ... and serves the stored bytes unchanged (no re-encode)
+    served = httpx.get(media["source_url"], timeout=30)
+    assert served.status_code == 200
+    assert served.content == _stored_bytes(asset["id"])
+
+
+def test_publishing_twice_and_a_redelivered_message_never_upload_a_second_copy(
+    editor, approved_upload, site, wordpress_site, integrations_worker
+):
+    asset = approved_upload()
+    first = wait_for_publication(editor.client, _publish(editor, asset["id"], site["id"]).json()["id"])
+
+    # the same request again returns the same publication
+    again = _publish(editor, asset["id"], site["id"])
+    assert again.status_code == 200
+    assert again.json()["id"] == first["id"]
+
+    # a retry that lost every checkpoint (an answer lost after WordPress stored the file) finds the
+    # media by its slug instead of uploading again
+    Publication.objects.filter(pk=first["id"]).update(status="publishing", remote_state={}, remote_id="")
+    actions.run_publish(first["id"])
+
+    assert Publication.objects.get(pk=first["id"]).status == "live"
+    assert Publication.objects.get(pk=first["id"]).remote_id == first["remote_id"]
+    assert [m["id"] for m in _media_with_slug(wordpress_site, first["id"])] == [int(first["remote_id"])]
+
+
+def test_unpublish_deletes_the_media_for_good(
+    editor, approved_upload, site, wordpress_site, integrations_worker
+):
+    asset = approved_upload()
+    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], site["id"]).json()["id"])
+
+    response = editor.client.post(
+        f"/api/v1/workspaces/acme/publications/{publication['id']}/unpublish", {}, format="json"
+    )
+    assert response.status_code == 202
+    done = wait_for_publication(editor.client, publication["id"], until=("unpublished", "live"))
+
+    assert done["status"] == "unpublished"
+    assert wordpress_site.api("GET", f"/wp/v2/media/{publication['remote_id']}").status_code == 404
+    # the file itself is gone from the uploads folder (PHP's server then answers with WordPress's redirect)
+    relative = httpx.URL(publication["remote_url"]).path.lstrip("/")
+    assert not (wordpress_site.directory / "wp" / relative).exists()
+    assert httpx.get(publication["remote_url"], timeout=30).status_code != 200
