@@ -72,7 +72,13 @@ def resolve_device() -> str:
 
     wanted = settings.INFERENCE_DEVICE
     if wanted == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        wanted = "cuda" if torch.cuda.is_available() else "cpu"
+    if (
+        wanted == "cpu"
+        and settings.INFERENCE_CPU_THREADS
+        and torch.get_num_threads() != settings.INFERENCE_CPU_THREADS
+    ):
+        torch.set_num_threads(settings.INFERENCE_CPU_THREADS)
     if wanted.startswith("cuda") and not torch.cuda.is_available():
         raise PermanentJobError(
             "device_unavailable", f"PHOTAI_INFERENCE_DEVICE={wanted} but CUDA is not available"

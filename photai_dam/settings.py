@@ -300,12 +300,14 @@ INFERENCE_DEFAULT_MODELS = {
     "upscale_x4": "sd-x4-upscaler",
     **dict(item.split("=", 1) for item in env_list("PHOTAI_DEFAULT_MODELS") if "=" in item),
 }
+# torch's intra-op threads on CPU workers; 0 keeps torch's default (one per core). Several worker threads
+# or processes on one machine each spinning a thread per core slow every job down several times.
+INFERENCE_CPU_THREADS = env_int("PHOTAI_INFERENCE_CPU_THREADS", 0, minimum=0)
 # Longest side (px) a generative operation works at; larger sources are scaled down first.
 INFERENCE_MAX_SIDE = env_int("PHOTAI_INFERENCE_MAX_SIDE", 1024, minimum=64)
 # Largest output (pixels) of the upscale operations; by default what an upload may have, so that every
 # output can be used as an input again.
 INFERENCE_MAX_OUTPUT_PIXELS = env_int("PHOTAI_INFERENCE_MAX_OUTPUT_PIXELS", UPLOAD_MAX_PIXELS, minimum=1)
-
 
 # --- Integrations (issue 7) ---------------------------------------------------------------------------
 # Connectors call remote CMSs with this timeout; a timeout is retried like a 5xx.

@@ -14,7 +14,14 @@ def png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def submit(member: Any, operation: str, *, inputs: list[str] | None = None, params: dict[str, Any] | None = None, prompt: str = "") -> Any:
+def submit(
+    member: Any,
+    operation: str,
+    *,
+    inputs: list[str] | None = None,
+    params: dict[str, Any] | None = None,
+    prompt: str = "",
+) -> Any:
     return member.client.post(
         "/api/v1/workspaces/acme/jobs",
         {"operation": operation, "inputs": inputs or [], "params": params or {}, "prompt": prompt},
@@ -38,7 +45,9 @@ def asset(member: Any, asset_id: str) -> dict[str, Any]:
 def download(member: Any, asset_id: str) -> tuple[Image.Image, bytes]:
     """The stored bytes of an asset, decoded."""
     response = member.client.get(asset(member, asset_id)["download_url"])
-    data = b"".join(response.streaming_content) if hasattr(response, "streaming_content") else response.content
+    data = (
+        b"".join(response.streaming_content) if hasattr(response, "streaming_content") else response.content
+    )
     image = Image.open(io.BytesIO(data))
     image.load()
     return image, data

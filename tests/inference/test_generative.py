@@ -24,7 +24,9 @@ OWNED = json.dumps({"kind": "owned"})
 
 def _photo(width: int = 96, height: int = 64) -> bytes:
     image = Image.new("RGB", (width, height), (40, 120, 200))
-    ImageDraw.Draw(image).ellipse([width // 4, height // 4, 3 * width // 4, 3 * height // 4], fill=(220, 60, 40))
+    ImageDraw.Draw(image).ellipse(
+        [width // 4, height // 4, 3 * width // 4, 3 * height // 4], fill=(220, 60, 40)
+    )
     return png(image)
 
 
@@ -86,7 +88,9 @@ def test_a_job_without_model_or_seed_runs_the_default_model_and_records_a_drawn_
     assert Job.objects.get(pk=job["id"]).params.get("steps") is None
 
 
-def test_image_to_image_keeps_lineage_to_its_source(editor, upload, tiny_models, tiny_model_root, worker, wait_for_job):
+def test_image_to_image_keeps_lineage_to_its_source(
+    editor, upload, tiny_models, tiny_model_root, worker, wait_for_job
+):
     source = upload(_photo(), licence=OWNED)
 
     job = run_job(

@@ -34,6 +34,8 @@ def tiny_models(db: None, settings: Any, tiny_model_root: Path) -> Iterator[dict
     from inference.models import ModelRecord
 
     settings.INFERENCE_MODEL_ROOTS = [str(tiny_model_root)]
+    # Tiny models gain nothing from more threads, and the test machine's cores are shared.
+    settings.INFERENCE_CPU_THREADS = 1
     settings.INFERENCE_DEFAULT_MODELS = {
         "text_to_image": "tiny-sd",
         "image_to_image": "tiny-sd",

@@ -1,0 +1,339 @@
+"""Inference speed: the warm pipeline cache on CPU, and UNet steps/s on a GPU.
+
+CPU (always): enqueue -> output stored for a tiny random-weight text-to-image model through the real path
+(create_job -> Dramatiq worker -> production loader -> finalise -> storage), the first job on a cold
+pipeline cache vs. the second job on the same model, measured side by side in one run; prints the ratio.
+The process's one-time imports (torch, diffusers) are paid by a warm-up job on another model first, so
+the cold job pays what a worker pays for a model it has not loaded yet: reading and placing the weights.
+
+GPU (only where CUDA exists): full-size SD 1.5 and SDXL UNets built from their configs with random
+weights (no downloads; the compute per step is that of the real models), at 512² and 1024², fp16,
+classifier-free guidance (2 x batch): UNet steps/s eager vs. torch.compile, batch 1 vs. 4.
+
+    .venv/bin/python bench/inference.py [--rounds 5] [--steps 2] [--size 256]
+    .venv/bin/python bench/inference.py --dry   # seconds; run by the test suite so this script cannot rot
+
+Without DATABASE_URL/BROKER_URL it runs on a temporary SQLite database and the stub broker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# --- full-size UNet configurations (from the public model repositories' unet/config.json) ----------------
+
+SD15_UNET: dict[str, Any] = {
+    "sample_size": 64,
+    "in_channels": 4,
+    "out_channels": 4,
+    "down_block_types": [
+        "CrossAttnDownBlock2D",
+        "CrossAttnDownBlock2D",
+        "CrossAttnDownBlock2D",
+        "DownBlock2D",
+    ],
+    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
+    "block_out_channels": [320, 640, 1280, 1280],
+    "layers_per_block": 2,
+    "cross_attention_dim": 768,
+    "attention_head_dim": 8,
+    "norm_num_groups": 32,
+}
+SDXL_UNET: dict[str, Any] = {
+    "sample_size": 128,
+    "in_channels": 4,
+    "out_channels": 4,
+    "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+    "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+    "block_out_channels": [320, 640, 1280],
+    "layers_per_block": 2,
+    "transformer_layers_per_block": [1, 2, 10],
+    "attention_head_dim": [5, 10, 20],
+    "cross_attention_dim": 2048,
+    "use_linear_projection": True,
+    "addition_embed_type": "text_time",
+    "addition_time_embed_dim": 256,
+    "projection_class_embeddings_input_dim": 2816,
+    "norm_num_groups": 32,
+}
+# A tiny stand-in with the same code path, for --dry on a CPU.
+TINY_UNET: dict[str, Any] = {
+    "sample_size": 8,
+    "in_channels": 4,
+    "out_channels": 4,
+    "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D"],
+    "up_block_types": ["CrossAttnUpBlock2D", "UpBlock2D"],
+    "block_out_channels": [8, 16],
+    "layers_per_block": 1,
+    "cross_attention_dim": 16,
+    "attention_head_dim": 2,
+    "norm_num_groups": 4,
+}
+
+
+# --- CPU: the pipeline cache through the real job path ------------------------------------------------
+
+
+def _setup_django(scratch: Path) -> None:
+    if not os.environ.get("DATABASE_URL"):
+        os.environ.setdefault("PHOTAI_VAR_DIR", str(scratch / "var"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photai_dam.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def _wait_for(job_id: Any, timeout: float = 300.0) -> str:
+    from photai_dam.jobs.choices import FINISHED
+    from photai_dam.jobs.models import Job
+
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        status = Job.objects.filter(pk=job_id).values_list("status", flat=True).first()
+        if status in FINISHED:
+            return str(status)
+        time.sleep(0.002)
+    raise TimeoutError(f"job {job_id} did not finish in {timeout} s")
+
+
+def bench_cpu_cache(*, rounds: int, steps: int, size: int, threads: int, scratch: Path) -> dict[str, Any]:
+    import dramatiq
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    import inference.tasks  # noqa: F401  (declares the actors)
+    from fixtures.tiny_models import build_tiny_pipeline
+    from inference import pipelines
+    from inference.models import ModelRecord
+    from photai_dam.jobs import actions as job_actions
+    from photai_dam.jobs.models import JobOutput
+    from photai_dam.workspaces import actions as ws_actions
+    from photai_dam.workspaces.access import workspace_access
+    from photai_dam.workspaces.choices import Role
+
+    models = scratch / "models"
+    settings.INFERENCE_MODEL_ROOTS = [str(models)]
+    settings.INFERENCE_CPU_THREADS = threads
+    for key in ("bench-tiny", "bench-warmup"):
+        folder = build_tiny_pipeline("text_to_image", models / key)
+        ModelRecord.objects.update_or_create(
+            key=key,
+            defaults={
+                "name": key,
+                "local_path": str(folder),
+                "pipeline_task": "text_to_image",
+                "licence_id": "apache-2.0",
+                "commercial_use_allowed": True,
+            },
+        )
+    slug = f"bench-{os.getpid()}"
+    workspace = ws_actions.create_workspace(slug=slug, name="Inference bench")
+    user = get_user_model().objects.create_user(username=slug, password=None)
+    ws_actions.set_membership(workspace=workspace, user=user, roles=[Role.EDITOR])
+    access = workspace_access(user, slug)
+
+    broker = dramatiq.get_broker()
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=settings.DRAMATIQ_WORKER_TIMEOUT_MS)
+    worker.start()
+
+    def one_job(model: str, seed: int) -> float:
+        started = time.perf_counter()
+        job = job_actions.create_job(
+            access,
+            operation="text_to_image",
+            inputs=[],
+            params={"model": model, "width": size, "height": size, "steps": steps, "seed": seed},
+            prompt="a product photo of a red sneaker",
+        )
+        status = _wait_for(job.pk)
+        elapsed = time.perf_counter() - started
+        if status != "succeeded" or not JobOutput.objects.filter(job=job).exists():
+            raise RuntimeError(f"bench job {job.pk} ended {status} without its output")
+        return elapsed
+
+    try:
+        first_in_process = one_job("bench-warmup", 0)  # pays the imports of torch/diffusers once
+        cold: list[float] = []
+        warm: list[float] = []
+        loads = []
+        for i in range(rounds):
+            pipelines.cache.clear()
+            cold.append(one_job("bench-tiny", 2 * i + 1))
+            warm.append(one_job("bench-tiny", 2 * i + 2))
+            stats = pipelines.cache.stats()
+            loads.append((stats["loads"], stats["hits"], stats["load_seconds"]))
+    finally:
+        worker.stop()
+    assert all(n_loads == 1 and hits == 1 for n_loads, hits, _ in loads), loads
+    return {
+        "first_in_process_s": first_in_process,
+        "cold_s": statistics.median(cold),
+        "warm_s": statistics.median(warm),
+        "ratio": statistics.median(cold) / statistics.median(warm),
+        "load_s": statistics.median(s for _, _, s in loads),
+        "rounds": rounds,
+        "steps": steps,
+        "size": size,
+        "threads": threads,
+        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        "broker": settings.BROKER_URL.split("://", 1)[0],
+    }
+
+
+# --- GPU: UNet steps/s --------------------------------------------------------------------------------
+
+
+def _unet_inputs(
+    config: dict[str, Any], batch: int, resolution: int, device: str, dtype: Any
+) -> dict[str, Any]:
+    import torch
+
+    rows = 2 * batch  # classifier-free guidance runs the conditional and unconditional halves together
+    latent = resolution // 8
+    inputs: dict[str, Any] = {
+        "sample": torch.randn(rows, 4, latent, latent, device=device, dtype=dtype),
+        "timestep": torch.tensor(500, device=device),
+        "encoder_hidden_states": torch.randn(
+            rows, 77, config["cross_attention_dim"], device=device, dtype=dtype
+        ),
+    }
+    if config.get("addition_embed_type") == "text_time":
+        inputs["added_cond_kwargs"] = {
+            "text_embeds": torch.randn(rows, 1280, device=device, dtype=dtype),
+            "time_ids": torch.randn(rows, 6, device=device, dtype=dtype),
+        }
+    return inputs
+
+
+def steps_per_second(unet: Any, inputs: dict[str, Any], *, steps: int, warmup: int, device: str) -> float:
+    import torch
+
+    def sync() -> None:
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    with torch.inference_mode():
+        for _ in range(warmup):
+            unet(**inputs)
+        sync()
+        started = time.perf_counter()
+        for _ in range(steps):
+            unet(**inputs)
+        sync()
+    return steps / (time.perf_counter() - started)
+
+
+def bench_gpu_unets(*, dry: bool) -> list[dict[str, Any]] | str:
+    import torch
+    from diffusers import UNet2DConditionModel
+
+    if dry:
+        cases = [("tiny (dry run)", TINY_UNET, 64)]
+        device, dtype, modes, batches, steps, warmup = "cpu", torch.float32, ["eager"], [1, 2], 2, 1
+    else:
+        if not torch.cuda.is_available():
+            return "not run: CUDA is not available on this machine"
+        cases = [("SD 1.5 UNet", SD15_UNET, 512), ("SDXL UNet", SDXL_UNET, 1024)]
+        device, dtype, modes, batches, steps, warmup = (
+            "cuda",
+            torch.float16,
+            ["eager", "compile"],
+            [1, 4],
+            20,
+            3,
+        )
+    rows = []
+    for name, config, resolution in cases:
+        torch.manual_seed(0)
+        unet = UNet2DConditionModel(**config).to(device=device, dtype=dtype).eval()
+        for mode in modes:
+            model = torch.compile(unet, mode="max-autotune-no-cudagraphs") if mode == "compile" else unet
+            for batch in batches:
+                inputs = _unet_inputs(config, batch, resolution, device, dtype)
+                rate = steps_per_second(model, inputs, steps=steps, warmup=warmup, device=device)
+                rows.append(
+                    {"unet": name, "resolution": resolution, "mode": mode, "batch": batch, "steps_s": rate}
+                )
+        del unet
+        if device == "cuda":
+            torch.cuda.empty_cache()
+    return rows
+
+
+# --- main ---------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="cold/warm job pairs")
+    parser.add_argument("--steps", type=int, default=2, help="denoising steps per job")
+    parser.add_argument("--size", type=int, default=256, help="output side in pixels")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0: torch's default)")
+    parser.add_argument("--dry", action="store_true", help="one tiny round of everything, CPU only")
+    parser.add_argument("--skip-gpu", action="store_true")
+    args = parser.parse_args(argv)
+    if args.dry:
+        args.rounds, args.steps, args.size = 1, 1, 64
+
+    with tempfile.TemporaryDirectory(prefix="photai-bench-") as tmp:
+        scratch = Path(tmp)
+        _setup_django(scratch)
+        cpu = bench_cpu_cache(
+            rounds=args.rounds, steps=args.steps, size=args.size, threads=args.threads, scratch=scratch
+        )
+    print(
+        f"## CPU: enqueue -> output stored, tiny text-to-image model ({cpu['size']}², {cpu['steps']} steps)"
+    )
+    print(
+        f"database={cpu['database']} broker={cpu['broker']} rounds={cpu['rounds']} "
+        f"torch threads={cpu['threads'] or 'default'} (medians)"
+    )
+    print(f"first job of the process (imports + load): {cpu['first_in_process_s'] * 1000:8.1f} ms")
+    print(
+        f"first job on a model (cold cache):          {cpu['cold_s'] * 1000:8.1f} ms  (load {cpu['load_s'] * 1000:.1f} ms)"
+    )
+    print(f"second job on the model (warm cache):       {cpu['warm_s'] * 1000:8.1f} ms")
+    print(f"ratio cold / warm:                          {cpu['ratio']:8.2f}x")
+
+    if args.skip_gpu:
+        return 0
+    gpu = bench_gpu_unets(dry=args.dry)
+    print("\n## GPU: UNet steps/s (fp16, CFG batch = 2 x images)")
+    if isinstance(gpu, str):
+        print(gpu)
+        return 0
+    print("| UNet | resolution | mode | images/batch | steps/s | images·steps/s |")
+    print("|---|---|---|---|---|---|")
+    for row in gpu:
+        print(
+            f"| {row['unet']} | {row['resolution']}² | {row['mode']} | {row['batch']} | "
+            f"{row['steps_s']:.2f} | {row['steps_s'] * row['batch']:.2f} |"
+        )
+    by_key = {(r["unet"], r["mode"], r["batch"]): r["steps_s"] for r in gpu}
+    for unet in dict.fromkeys(r["unet"] for r in gpu):
+        eager1 = by_key.get((unet, "eager", 1))
+        compiled1 = by_key.get((unet, "compile", 1))
+        if eager1 and compiled1:
+            print(f"{unet}: torch.compile / eager at batch 1 = {compiled1 / eager1:.2f}x")
+        batches = sorted(b for (u, m, b) in by_key if u == unet and m == "eager")
+        if eager1 and len(batches) > 1:
+            big = batches[-1]
+            print(
+                f"{unet}: images/s batch {big} / batch 1 (eager) = {by_key[(unet, 'eager', big)] * big / eager1:.2f}x"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
