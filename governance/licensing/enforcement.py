@@ -117,7 +117,8 @@ def _enforce_one(asset: Any, now: datetime, result: SweepResult) -> None:
         if wanted == AssetStatus.ACTIVE:
             result.restored.append(str(asset.pk))
             return
-        count = _unpublish(asset, reason=f"{wanted}: {reason_text}")
+        # Short: publications keep the reason in a 200-character field; the audit event has the detail.
+        count = _unpublish(asset, reason=f"{wanted}: {reason_text}"[:200])
         result.unpublished += count or 0
         (result.revoked if wanted == AssetStatus.LICENCE_REVOKED else result.expired).append(str(asset.pk))
         audit.record(

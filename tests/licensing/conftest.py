@@ -51,7 +51,7 @@ def make_model(db: None):
 
 @pytest.fixture
 def make_asset(workspace: Any, editor: Any):
-    """An asset row (no file needed for licence logic): an upload with a licence, or an output with lineage."""
+    """An asset row (licence logic needs no file): an upload with a licence, or an output with lineage."""
 
     def _make(
         licence: dict[str, Any] | None = None,

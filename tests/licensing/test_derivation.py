@@ -13,7 +13,9 @@ def _by_code(effective, code):
     return [r.as_dict() for r in effective.restrictions if r.code == code]
 
 
-def test_channels_and_territories_are_the_intersection_and_name_the_input_that_removed_them(make_asset, make_model):
+def test_channels_and_territories_are_the_intersection_and_name_the_input_that_removed_them(
+    make_asset, make_model
+):
     # given a stock photo (web, social, advertising in US+GB) and an owned photo limited to web+print in GB
     make_model("sd-test", commercial=True)
     stock = make_asset(licences.stock())
@@ -80,7 +82,11 @@ def test_a_non_commercial_model_removes_the_commercial_channels(make_asset, make
     assert restriction["source"] == "model:nc-model"
     assert set(restriction["removed"]) == {"advertising", "ecommerce", "email"}
     assert "cc-by-nc-4.0" in restriction["message"]
-    assert effective.model == {"key": "nc-model", "licence_id": "cc-by-nc-4.0", "commercial_use_allowed": False}
+    assert effective.model == {
+        "key": "nc-model",
+        "licence_id": "cc-by-nc-4.0",
+        "commercial_use_allowed": False,
+    }
 
 
 def test_non_commercial_and_editorial_licences_and_missing_releases_remove_commercial_channels(make_asset):
@@ -94,7 +100,9 @@ def test_non_commercial_and_editorial_licences_and_missing_releases_remove_comme
         assert _by_code(effective, code), licence
 
 
-def test_an_unknown_input_makes_the_output_unpublishable_until_its_licence_is_set(make_asset, make_model, editor):
+def test_an_unknown_input_makes_the_output_unpublishable_until_its_licence_is_set(
+    make_asset, make_model, editor
+):
     from governance.licensing import record_licence
 
     make_model()
@@ -151,7 +159,12 @@ def test_derivation_follows_lineage_recursively_through_renditions_and_outputs(m
     assert effective.expires_at == T0 + timedelta(days=5)
     assert "advertising" not in effective.channels
     sources = {i["source"]: i for i in effective.inputs}
-    assert sources[f"asset:{stock.pk}"]["path"] == [str(final.pk), str(rendition.pk), str(first.pk), str(stock.pk)]
+    assert sources[f"asset:{stock.pk}"]["path"] == [
+        str(final.pk),
+        str(rendition.pk),
+        str(first.pk),
+        str(stock.pk),
+    ]
     assert {"model:nc-model", "model:sd-test", f"asset:{owned.pk}"} <= set(sources)
 
 

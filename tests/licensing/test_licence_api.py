@@ -62,7 +62,9 @@ def test_an_invalid_licence_at_upload_is_400_with_field_errors_and_stores_nothin
 def test_cc_by_needs_attribution_and_dates_must_be_in_order(editor):
     response = _post_upload(
         editor,
-        json.dumps({"kind": "cc_by", "valid_from": "2027-02-01T00:00:00Z", "expires_at": "2027-01-01T00:00:00Z"}),
+        json.dumps(
+            {"kind": "cc_by", "valid_from": "2027-02-01T00:00:00Z", "expires_at": "2027-01-01T00:00:00Z"}
+        ),
     )
     assert response.status_code == 400
     messages = " ".join(m for ms in response.json()["error"]["details"]["fields"].values() for m in ms)
@@ -128,14 +130,18 @@ def test_revoking_adds_a_revoked_version_and_makes_the_asset_unpublishable(edito
     url = f"/api/v1/workspaces/acme/assets/{asset['id']}/licence"
 
     assert legal_reviewer.client.post(url + "/revoke", {}, format="json").status_code == 400
-    response = legal_reviewer.client.post(url + "/revoke", {"reason": "the photographer withdrew consent"}, format="json")
+    response = legal_reviewer.client.post(
+        url + "/revoke", {"reason": "the photographer withdrew consent"}, format="json"
+    )
 
     assert response.status_code == 200
     assert response.json()["revoked"] is True
     assert response.json()["version"] == 2
     again = legal_reviewer.client.post(url + "/revoke", {"reason": "twice"}, format="json")
     assert again.status_code == 409
-    gate = editor.client.get(f"/api/v1/workspaces/acme/assets/{asset['id']}/publishability?channel=web&territory=US")
+    gate = editor.client.get(
+        f"/api/v1/workspaces/acme/assets/{asset['id']}/publishability?channel=web&territory=US"
+    )
     codes = [r["code"] for r in gate.json()["reasons"]]
     assert "licence_revoked" in codes
     assert AuditEvent.objects.filter(action="licence.revoke", object_id=asset["id"]).exists()

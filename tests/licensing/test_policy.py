@@ -18,7 +18,12 @@ JOBS = "/api/v1/workspaces/acme/jobs"
 
 
 def _edit(member, asset_id, *, prompt="a sunny beach", model="sd-test"):
-    body = {"operation": "image_to_image", "inputs": [str(asset_id)], "params": {"model": model}, "prompt": prompt}
+    body = {
+        "operation": "image_to_image",
+        "inputs": [str(asset_id)],
+        "params": {"model": model},
+        "prompt": prompt,
+    }
     return member.client.post(JOBS, body, format="json")
 
 
@@ -56,7 +61,9 @@ def test_a_classical_rendition_does_not_need_the_ai_editing_right(editor, upload
     assert _resize(editor, asset["id"]).status_code == 202
 
 
-def test_an_unknown_licence_forbids_ai_editing_unless_the_workspace_relaxes_it(editor, upload, make_model, workspace):
+def test_an_unknown_licence_forbids_ai_editing_unless_the_workspace_relaxes_it(
+    editor, upload, make_model, workspace
+):
     make_model()
     asset = upload()
 
@@ -80,29 +87,42 @@ def test_an_expired_licence_refuses_every_operation(editor, upload, frozen_clock
 def test_a_revoked_licence_refuses_jobs(editor, upload, make_model):
     make_model()
     asset = upload(licence=json.dumps(licences.owned()))
-    editor.client.post(f"/api/v1/workspaces/acme/assets/{asset['id']}/licence/revoke", {"reason": "x"}, format="json")
+    editor.client.post(
+        f"/api/v1/workspaces/acme/assets/{asset['id']}/licence/revoke", {"reason": "x"}, format="json"
+    )
 
     assert _reasons(_resize(editor, asset["id"])) == [("licence_revoked", f"asset:{asset['id']}")]
 
 
-def test_a_non_commercial_model_is_refused_in_a_commercial_workspace_only(editor, upload, make_model, workspace):
+def test_a_non_commercial_model_is_refused_in_a_commercial_workspace_only(
+    editor, upload, make_model, workspace
+):
     make_model("nc-model", commercial=False, licence_id="cc-by-nc-4.0")
     asset = upload(licence=json.dumps(licences.owned()))
 
-    assert _reasons(_edit(editor, asset["id"], model="nc-model")) == [("model_non_commercial", "model:nc-model")]
+    assert _reasons(_edit(editor, asset["id"], model="nc-model")) == [
+        ("model_non_commercial", "model:nc-model")
+    ]
     workspace.settings = {"licensing": {"commercial": False}}
     workspace.save()
     assert _edit(editor, asset["id"], model="nc-model").status_code == 202
 
 
-def test_blocked_terms_and_patterns_refuse_and_every_reason_is_listed_at_once(editor, upload, make_model, workspace):
+def test_blocked_terms_and_patterns_refuse_and_every_reason_is_listed_at_once(
+    editor, upload, make_model, workspace
+):
     # given a non-commercial model, an input that forbids AI edits, and prompt rules
     make_model("nc-model", commercial=False)
     asset = upload(licence=json.dumps(licences.stock(ai_editing_allowed=False)))
     _rules(workspace, blocked_terms=["Globex", "Tom Cruise"], blocked_patterns=[r"\bcoca[- ]?cola\b"])
 
     # when the prompt names a competitor (any case, extra spaces, full-width letters) and a celebrity
-    response = _edit(editor, asset["id"], model="nc-model", prompt="ＧＬＯＢＥＸ can next to tom   cruise, Coca-Cola")
+    response = _edit(
+        editor,
+        asset["id"],
+        model="nc-model",
+        prompt="\uff27\uff2c\uff2f\uff22\uff25\uff38 can next to tom   cruise, Coca-Cola",
+    )
 
     # then the 422 lists every reason
     reasons = _reasons(response)
@@ -123,7 +143,9 @@ def test_terms_match_whole_words_only(editor, upload, make_model, workspace):
     _rules(workspace, blocked_terms=["ace"])
 
     assert _edit(editor, asset["id"], prompt="a place in space").status_code == 202
-    assert _reasons(_edit(editor, asset["id"], prompt="an ace of spades")) == [("prompt_blocked_term", "prompt")]
+    assert _reasons(_edit(editor, asset["id"], prompt="an ace of spades")) == [
+        ("prompt_blocked_term", "prompt")
+    ]
 
 
 def test_a_rule_that_runs_too_long_refuses_the_request(editor, upload, make_model, workspace, settings):
@@ -135,7 +157,9 @@ def test_a_rule_that_runs_too_long_refuses_the_request(editor, upload, make_mode
     assert _reasons(_edit(editor, asset["id"], prompt="x " * 900)) == [("prompt_rule_timeout", "prompt")]
 
 
-def test_flagged_terms_do_not_block_but_add_the_legal_stage(editor, upload, make_model, make_asset, workspace):
+def test_flagged_terms_do_not_block_but_add_the_legal_stage(
+    editor, upload, make_model, make_asset, workspace
+):
     make_model()
     asset = upload(licence=json.dumps(licences.owned()))
     _rules(workspace, flagged_terms=["celebrity"], flagged_patterns=[r"\blook-?alike\b"])
@@ -201,7 +225,9 @@ def test_admins_read_and_replace_the_policy(admin_member, workspace):
     ],
 )
 def test_dangerous_or_invalid_rules_are_refused_with_the_field(admin_member, rules, field):
-    response = admin_member.client.put("/api/v1/workspaces/acme/policy", {"prompt_rules": rules}, format="json")
+    response = admin_member.client.put(
+        "/api/v1/workspaces/acme/policy", {"prompt_rules": rules}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_policy"
