@@ -149,7 +149,7 @@ def bundle(asset: Asset) -> dict[str, Any]:
 
     publications: list[dict[str, Any]] | None = None
     try:
-        from integrations import publications_for  # type: ignore[attr-defined]
+        from integrations import publications_for
     except ImportError:
         unavailable.append("publications")
     else:

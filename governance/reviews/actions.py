@@ -440,7 +440,7 @@ def reopen(access: WorkspaceAccess, review: Review, *, comment: str = "") -> Rev
 def unpublish(asset: Asset, *, reason: str, actor: Any) -> int | None:
     """Take ``asset`` down everywhere it is published; None while no publishing integration exists."""
     try:
-        from integrations import unpublish_asset  # type: ignore[attr-defined]
+        from integrations import unpublish_asset
     except ImportError:
         # Before issue 7 lands nothing can have been published, so there is nothing to take down.
         logger.warning(

@@ -307,7 +307,7 @@ def _ai_content(access: WorkspaceAccess, filters: dict[str, str]) -> dict[str, A
     elif filters["state"]:
         qs = qs.filter(review_status=filters["state"])
     try:
-        from integrations import publications_for  # type: ignore[attr-defined]
+        from integrations import publications_for
     except ImportError:
         publications_for = None
     rows = []
@@ -334,10 +334,19 @@ def _ai_content(access: WorkspaceAccess, filters: dict[str, str]) -> dict[str, A
 
 
 def _where(publication: dict[str, Any]) -> str:
+    connection = publication.get("connection")
+    if isinstance(connection, dict):
+        connection = f"{connection.get('name', '')} ({connection.get('kind', '')})"
     parts = [
-        str(publication.get(k))
-        for k in ("connection", "connection_name", "channel", "kind", "status", "remote_url")
-        if publication.get(k)
+        str(value)
+        for value in (
+            connection,
+            publication.get("channel"),
+            publication.get("territory"),
+            publication.get("status"),
+            publication.get("remote_url"),
+        )
+        if value
     ]
     return " · ".join(parts) or json.dumps(publication, sort_keys=True, default=str)[:200]
 

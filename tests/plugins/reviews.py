@@ -75,3 +75,35 @@ def decide() -> Callable[..., Any]:
         )
 
     return _decide
+
+
+@pytest.fixture
+def live_publication() -> Callable[..., Any]:
+    """A publication of ``asset`` that a connector reports live (the state issue 7's publish actor leaves)."""
+
+    def _live(asset: Asset, *, name: str = "Main blog", channel: str = "web") -> Any:
+        from django.utils import timezone
+
+        from integrations.choices import ConnectionKind, PublicationStatus
+        from integrations.models import Connection, Publication
+
+        connection = Connection.objects.create(
+            workspace=asset.workspace,
+            kind=ConnectionKind.values[0],
+            name=name,
+            base_url="https://cms.example",
+            channel=channel,
+            territory="GB",
+        )
+        return Publication.objects.create(
+            workspace=asset.workspace,
+            asset=asset,
+            connection=connection,
+            status=PublicationStatus.LIVE,
+            sha256=asset.sha256,
+            remote_id="42",
+            remote_url="https://cms.example/media/42",
+            published_at=timezone.now(),
+        )
+
+    return _live

@@ -35,7 +35,9 @@ def _race(calls):
     return results
 
 
-def test_two_reviewers_deciding_one_stage_at_once(make_member, workspace, admin_member, make_output, submit, decide):
+def test_two_reviewers_deciding_one_stage_at_once(
+    make_member, workspace, admin_member, make_output, submit, decide
+):
     require_or_skip(connection.vendor == "postgresql", "row-level concurrency needs PostgreSQL")
     # one stage, so whichever decision wins closes the review and the other can only be a 409
     admin_member.client.put(

@@ -75,7 +75,15 @@ def notifying_worker(settings, broker):
 
 
 def test_stage_reviewers_are_mailed_and_the_workspace_gets_signed_webhooks(
-    admin_member, editor, brand_reviewer, legal_reviewer, make_output, submit, decide, receiver, notifying_worker
+    admin_member,
+    editor,
+    brand_reviewer,
+    legal_reviewer,
+    make_output,
+    submit,
+    decide,
+    receiver,
+    notifying_worker,
 ):
     # given a workspace with a webhook receiver that fails its first call
     response = admin_member.client.put(
@@ -98,7 +106,9 @@ def test_stage_reviewers_are_mailed_and_the_workspace_gets_signed_webhooks(
     wait_until(lambda: len(receiver.delivered()) >= 1, timeout=30)
     headers, body, _ = receiver.calls[-1]
     assert verify_signature(SECRET, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
-    assert not verify_signature("another-secret-entirely", headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
+    assert not verify_signature(
+        "another-secret-entirely", headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER]
+    )
     assert not verify_signature(SECRET, headers[TIMESTAMP_HEADER], body + b" ", headers[SIGNATURE_HEADER])
     payload = json.loads(body)
     assert payload["event"] == "review.submitted"
@@ -124,7 +134,9 @@ def test_stage_reviewers_are_mailed_and_the_workspace_gets_signed_webhooks(
     assert len(mail.outbox) == 2
 
 
-def test_a_redelivered_notification_does_not_mail_twice(editor, brand_reviewer, make_output, submit, notifying_worker):
+def test_a_redelivered_notification_does_not_mail_twice(
+    editor, brand_reviewer, make_output, submit, notifying_worker
+):
     from governance.reviews.notify import notify_stage_reviewers
 
     output = make_output()

@@ -46,7 +46,10 @@ def test_an_output_passes_brand_then_legal_and_only_then_is_approved(
     assert reviews.is_approved(output) is True
     summary = reviews.review_summary(output)
     assert summary is not None and summary["approved"] is True
-    assert [(s["key"], s["approved_by"]) for s in summary["stages"]] == [("brand", ["brand"]), ("legal", ["legal"])]
+    assert [(s["key"], s["approved_by"]) for s in summary["stages"]] == [
+        ("brand", ["brand"]),
+        ("legal", ["legal"]),
+    ]
     actions = list(AuditEvent.objects.filter(object_id=review["id"]).values_list("action", flat=True))
     assert actions == ["review.submit", "review.approve", "review.approve"]
 
@@ -91,7 +94,9 @@ def test_the_requester_never_approves_their_own_request(make_member, workspace, 
     assert reviews.review_summary(output)["decisions"] == []
 
 
-def test_whoever_created_the_job_never_approves_its_output(make_member, workspace, make_output, submit, decide):
+def test_whoever_created_the_job_never_approves_its_output(
+    make_member, workspace, make_output, submit, decide
+):
     creator = make_member(workspace, "maker", ["editor", "brand_reviewer"])
     output = make_output(creator=creator)
     review = submit(output).json()  # submitted by someone else
@@ -102,7 +107,9 @@ def test_whoever_created_the_job_never_approves_its_output(make_member, workspac
     assert response.json()["error"]["details"]["rule"] == "job_creator"
 
 
-def test_one_person_approves_at_most_one_stage_by_default(make_member, workspace, make_output, submit, decide):
+def test_one_person_approves_at_most_one_stage_by_default(
+    make_member, workspace, make_output, submit, decide
+):
     both = make_member(workspace, "two-hats", ["brand_reviewer", "legal_reviewer"])
     output = make_output()
     review = submit(output).json()
@@ -115,7 +122,9 @@ def test_one_person_approves_at_most_one_stage_by_default(make_member, workspace
     assert reviews.is_approved(output) is False
 
 
-def test_one_stage_per_person_can_be_turned_off(admin_member, make_member, workspace, make_output, submit, decide):
+def test_one_stage_per_person_can_be_turned_off(
+    admin_member, make_member, workspace, make_output, submit, decide
+):
     response = admin_member.client.put(
         "/api/v1/workspaces/acme/review-settings", {"one_stage_per_person": False}, format="json"
     )
@@ -129,7 +138,9 @@ def test_one_stage_per_person_can_be_turned_off(admin_member, make_member, works
     assert reviews.is_approved(output) is True
 
 
-def test_a_member_without_the_stage_role_gets_403(editor2, legal_reviewer, admin_member, make_output, submit, decide):
+def test_a_member_without_the_stage_role_gets_403(
+    editor2, legal_reviewer, admin_member, make_output, submit, decide
+):
     output = make_output()
     review = submit(output).json()
     for member in (legal_reviewer, admin_member, editor2):
@@ -151,12 +162,17 @@ def test_a_decision_about_other_bytes_is_409_hash_mismatch(brand_reviewer, make_
     assert reviews.review_summary(output)["current_stage"] == "brand"
 
 
-def test_deciding_a_closed_review_is_409_invalid_transition(brand_reviewer, legal_reviewer, make_output, submit, decide):
+def test_deciding_a_closed_review_is_409_invalid_transition(
+    brand_reviewer, legal_reviewer, make_output, submit, decide
+):
     output = make_output()
     review = submit(output).json()
-    assert decide(brand_reviewer, review["id"], "request_changes", output.sha256, "logo too small").json()[
-        "status"
-    ] == "changes_requested"
+    assert (
+        decide(brand_reviewer, review["id"], "request_changes", output.sha256, "logo too small").json()[
+            "status"
+        ]
+        == "changes_requested"
+    )
 
     response = decide(legal_reviewer, review["id"], "approve", output.sha256)
 
@@ -164,7 +180,9 @@ def test_deciding_a_closed_review_is_409_invalid_transition(brand_reviewer, lega
     assert _error(response) == "invalid_transition"
 
 
-def test_a_second_decision_by_the_same_reviewer_on_a_stage_is_409(make_member, workspace, make_output, submit, decide, admin_member):
+def test_a_second_decision_by_the_same_reviewer_on_a_stage_is_409(
+    make_member, workspace, make_output, submit, decide, admin_member
+):
     admin_member.client.put(
         "/api/v1/workspaces/acme/review-settings",
         {"stages": [{"key": "brand", "role": "brand_reviewer", "approvals": 2}]},
@@ -181,7 +199,9 @@ def test_a_second_decision_by_the_same_reviewer_on_a_stage_is_409(make_member, w
     assert _error(response) == "already_decided"
 
 
-def test_a_stage_that_needs_two_approvals_waits_for_two_people(make_member, workspace, admin_member, make_output, submit, decide):
+def test_a_stage_that_needs_two_approvals_waits_for_two_people(
+    make_member, workspace, admin_member, make_output, submit, decide
+):
     admin_member.client.put(
         "/api/v1/workspaces/acme/review-settings",
         {"stages": [{"key": "brand", "role": "brand_reviewer", "approvals": 2}]},
@@ -220,7 +240,9 @@ def test_the_partial_unique_constraint_holds_even_behind_the_actions(editor, mak
         Review.objects.create(workspace=output.workspace, asset=output, sha256=output.sha256, stages=[])
 
 
-def test_an_approved_asset_cannot_be_submitted_again(brand_reviewer, legal_reviewer, make_output, submit, decide):
+def test_an_approved_asset_cannot_be_submitted_again(
+    brand_reviewer, legal_reviewer, make_output, submit, decide
+):
     output = make_output()
     review = submit(output).json()
     decide(brand_reviewer, review["id"], "approve", output.sha256)
@@ -232,7 +254,9 @@ def test_an_approved_asset_cannot_be_submitted_again(brand_reviewer, legal_revie
     assert _error(response) == "already_approved"
 
 
-def test_the_requester_withdraws_and_may_then_resubmit(editor, editor2, brand_reviewer, make_output, submit, decide):
+def test_the_requester_withdraws_and_may_then_resubmit(
+    editor, editor2, brand_reviewer, make_output, submit, decide
+):
     output = make_output()
     review = submit(output).json()
     url = f"/api/v1/workspaces/acme/reviews/{review['id']}/withdraw"
@@ -290,7 +314,10 @@ def test_an_admin_reopens_an_approved_review_for_a_new_round(
 
     calls = []
     monkeypatch.setattr(
-        integrations, "unpublish_asset", lambda asset, *, reason, actor=None: calls.append(reason) or 0, raising=False
+        integrations,
+        "unpublish_asset",
+        lambda asset, *, reason, actor=None: calls.append(reason) or 0,
+        raising=False,
     )
     output = make_output()
     review = submit(output).json()
@@ -313,7 +340,9 @@ def test_an_admin_reopens_an_approved_review_for_a_new_round(
     assert admin_member.client.post(url, {}, format="json").status_code == 409
 
 
-def test_admins_may_mark_uploads_approved_for_use_but_not_ai_outputs(admin_member, editor, upload, make_output, submit):
+def test_admins_may_mark_uploads_approved_for_use_but_not_ai_outputs(
+    admin_member, editor, upload, make_output, submit
+):
     uploaded = Asset.objects.get(pk=upload()["id"])
 
     response = submit(uploaded, member=editor, approve_for_use=True)
@@ -341,11 +370,16 @@ def test_policy_can_add_a_stage(monkeypatch, editor, legal_reviewer, admin_membe
         format="json",
     )
     output = make_output()
-    monkeypatch.setattr(policy, "extra_review_stages", lambda asset: ["legal_reviewer"] if asset.pk == output.pk else [])
+    monkeypatch.setattr(
+        policy, "extra_review_stages", lambda asset: ["legal_reviewer"] if asset.pk == output.pk else []
+    )
 
     review = submit(output).json()
 
-    assert [(s["key"], s["added_by"]) for s in review["stages"]] == [("brand", "workflow"), ("legal", "policy")]
+    assert [(s["key"], s["added_by"]) for s in review["stages"]] == [
+        ("brand", "workflow"),
+        ("legal", "policy"),
+    ]
 
 
 def test_outsiders_get_404_for_everything(outsider, make_output, submit):
@@ -355,7 +389,9 @@ def test_outsiders_get_404_for_everything(outsider, make_output, submit):
     assert outsider.client.get(f"{base}/reviews").status_code == 404
     assert outsider.client.get(f"{base}/reviews/{review['id']}").status_code == 404
     response = outsider.client.post(
-        f"{base}/reviews/{review['id']}/decisions", {"decision": "approve", "sha256": output.sha256}, format="json"
+        f"{base}/reviews/{review['id']}/decisions",
+        {"decision": "approve", "sha256": output.sha256},
+        format="json",
     )
     assert response.status_code == 404
     assert outsider.client.post(f"{base}/assets/{output.pk}/reviews", {}, format="json").status_code == 404
@@ -379,7 +415,9 @@ def test_settings_are_admin_only_and_the_webhook_secret_is_never_returned(admin_
     assert editor.client.put(url, {"one_stage_per_person": False}, format="json").status_code == 403
 
     response = admin_member.client.put(
-        url, {"webhook_url": "https://cms.example/hooks/photai", "webhook_secret": "s3cret-s3cret-s3cret"}, format="json"
+        url,
+        {"webhook_url": "https://cms.example/hooks/photai", "webhook_secret": "s3cret-s3cret-s3cret"},
+        format="json",
     )
     assert response.status_code == 200
     assert response.json()["webhook_secret_set"] is True
@@ -391,3 +429,22 @@ def test_settings_are_admin_only_and_the_webhook_secret_is_never_returned(admin_
 
     response = admin_member.client.put(url, {"stages": [{"key": "Brand!", "role": "nobody"}]}, format="json")
     assert response.status_code == 400 and _error(response) == "invalid_stages"
+
+
+def test_revoking_takes_a_live_publication_down(
+    admin_member, brand_reviewer, legal_reviewer, make_output, submit, decide, live_publication
+):
+    output = make_output()
+    review = submit(output).json()
+    decide(brand_reviewer, review["id"], "approve", output.sha256)
+    decide(legal_reviewer, review["id"], "approve", output.sha256)
+    publication = live_publication(output)
+
+    response = decide(admin_member, review["id"], "reject", output.sha256, "wrong model")
+
+    assert response.status_code == 200
+    publication.refresh_from_db()
+    assert publication.status == "unpublishing"
+    assert publication.unpublish_reason == "approval revoked: wrong model"
+    assert AuditEvent.objects.filter(action="review.revoke").get().data["unpublished"] == 1
+    assert AuditEvent.objects.filter(action="publication.unpublish", object_id=str(publication.pk)).exists()

@@ -47,7 +47,11 @@ def assigned_to(queryset: QuerySet[Review], access: Any) -> QuerySet[Review]:
     )
     # Drop the ones this member already decided at the current stage of the current round.
     mine = set(decided_now.filter(review__in=qs).values_list("review_id", "round", "stage_index"))
-    skip = [pk for pk, round_, stage in qs.values_list("id", "round", "current_stage") if (pk, round_, stage) in mine]
+    skip = [
+        pk
+        for pk, round_, stage in qs.values_list("id", "round", "current_stage")
+        if (pk, round_, stage) in mine
+    ]
     return qs.exclude(pk__in=skip) if skip else qs
 
 
