@@ -143,9 +143,17 @@ class Connector:
     ):
         self.base_url = base_url.rstrip("/")
         self.config: Any = self.validate_config(config)
-        self.credentials: Any = self.validate_credentials(credentials)
+        # Empty after a deactivation (app uninstalled, shop redacted): webhooks still verify with the
+        # secret, but any remote call fails permanently.
+        self._credentials: Any = self.validate_credentials(credentials) if credentials else None
         self.webhook_secret = webhook_secret
         self._client: httpx.Client | None = None
+
+    @property
+    def credentials(self) -> Any:
+        if self._credentials is None:
+            raise PermanentError("no_credentials", "The connection has no credentials (it was deactivated).")
+        return self._credentials
 
     # --- schema validation, used at the API edge as well ---------------------------------------------
     @classmethod

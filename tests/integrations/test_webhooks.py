@@ -1,0 +1,424 @@
+"""Webhooks in: signatures checked with known vectors, 401 on failure, de-duplication, and what each does.
+
+The expected signatures are computed here from each vendor's documented algorithm (and, for the fixed
+vectors, with ``openssl dgst -sha256 -hmac``), never with the code under test.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from governance.audit.models import AuditEvent
+from integrations.contentful.connector import sign as contentful_sign
+from integrations.models import Connection, Publication, WebhookDelivery
+from integrations.webhook_signing import base64_hmac, hex_hmac
+
+pytestmark = pytest.mark.django_db
+
+SHOPIFY_SECRET = "shopify-client-secret-0123456789"
+CONTENTFUL_SECRET = "k" * 64
+WORDPRESS_SECRET = "wordpress-plugin-secret-0123456789"
+
+
+# --- known vectors (openssl dgst -sha256 -hmac <secret>) ---------------------------------------------------
+def test_shopify_vector():
+    body = b'{"id":7001,"admin_graphql_api_id":"gid://shopify/MediaImage/7001"}'
+    assert base64_hmac("hush", body) == "wfIQQ80C0xK5DkKtTcorxXUcQwc+bl0ZYf7f6UlZYDE="
+
+
+def test_contentful_canonical_request_vector():
+    headers = {
+        "X-Contentful-Timestamp": "1700000000000",
+        "content-type": " application/vnd.contentful.management.v1+json ",  # trimmed and lower-cased keys
+        "x-contentful-signed-headers": "content-type,x-contentful-signed-headers,x-contentful-timestamp",
+    }
+    signature = contentful_sign(
+        CONTENTFUL_SECRET,
+        "post",
+        "/hooks/00000000-0000-4000-8000-000000000001/",
+        headers,
+        b'{"sys":{"id":"photai-x"}}',
+    )
+    assert signature == "f93fff4b8340ed9a05f2ff2ce77c2e2322f73be1f2676df3c014af5cc3f5fffa"
+
+
+def test_wordpress_vector():
+    body = b'{"event":"attachment.deleted","attachment_id":42,"sent_at":1700000000}'
+    assert (
+        hex_hmac(WORDPRESS_SECRET, body) == "b109997d982efb2326578defbc12076edd841dd206d2353ea37b6e643d98f091"
+    )
+
+
+# --- fixtures -------------------------------------------------------------------------------------------
+@pytest.fixture
+def client() -> Client:
+    # CSRF checks on, as in production: the webhook view must be exempt.
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def connect(make_connection: Any) -> Any:
+    def _connect(kind: str) -> Connection:
+        details = {
+            "shopify": (
+                "https://contract-shop.myshopify.com",
+                {"access_token": "shpat_123456789"},
+                SHOPIFY_SECRET,
+                {},
+            ),
+            "contentful": (
+                "https://api.contentful.com",
+                {"cma_token": "CFPAT-123456789"},
+                CONTENTFUL_SECRET,
+                {"space_id": "space1"},
+            ),
+            "wordpress": (
+                "https://blog.example.com",
+                {"username": "editor", "application_password": "abcd efgh ijkl mnop"},
+                WORDPRESS_SECRET,
+                {},
+            ),
+        }[kind]
+        body = make_connection(
+            kind, details[0], credentials=details[1], webhook_secret=details[2], config=details[3]
+        )
+        return Connection.objects.get(pk=body["id"])
+
+    return _connect
+
+
+@pytest.fixture
+def live_on(upload: Any) -> Any:
+    """A publication in the live state with ``remote_id`` on ``connection`` (the state a publish leaves)."""
+
+    def _live(connection: Connection, remote_id: str) -> Publication:
+        asset_id = upload()["id"]
+        return Publication.objects.create(
+            workspace=connection.workspace,
+            asset_id=asset_id,
+            connection=connection,
+            status="live",
+            remote_id=remote_id,
+            remote_url=f"https://cdn.example.com/{remote_id}",
+            remote_state={"staged": "https://storage.example.com/tmp/abc"},
+        )
+
+    return _live
+
+
+def _shopify(
+    client: Client,
+    connection: Connection,
+    topic: str,
+    payload: dict[str, Any],
+    *,
+    secret: str = SHOPIFY_SECRET,
+    webhook_id: str | None = None,
+    signature: str | None = None,
+) -> Any:
+    body = json.dumps(payload).encode()
+    expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return client.post(
+        f"/hooks/{connection.pk}/",
+        body,
+        content_type="application/json",
+        headers={
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": expected if signature is None else signature,
+            "X-Shopify-Shop-Domain": "contract-shop.myshopify.com",
+            "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+            "X-Shopify-Event-Id": str(uuid.uuid4()),
+        },
+    )
+
+
+# --- Shopify --------------------------------------------------------------------------------------------
+def test_shopify_file_deleted_in_the_shop_marks_the_publication_removed_remotely(client, connect, live_on):
+    shop = connect("shopify")
+    publication = live_on(shop, "gid://shopify/MediaImage/7001")
+
+    response = _shopify(
+        client, shop, "files/delete", {"id": 7001, "admin_graphql_api_id": "gid://shopify/MediaImage/7001"}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["removed_remotely"] == 1
+    publication.refresh_from_db()
+    assert publication.status == "removed_remotely"
+
+
+@pytest.mark.parametrize(
+    "topic", ["files/delete", "customers/data_request", "customers/redact", "shop/redact"]
+)
+@pytest.mark.parametrize("how", ["wrong secret", "no signature", "tampered"])
+def test_shopify_answers_401_to_a_bad_hmac_and_changes_nothing(client, connect, live_on, topic, how):
+    shop = connect("shopify")
+    publication = live_on(shop, "gid://shopify/MediaImage/7001")
+    payload = {
+        "admin_graphql_api_id": "gid://shopify/MediaImage/7001",
+        "shop_domain": "contract-shop.myshopify.com",
+    }
+    if how == "wrong secret":
+        response = _shopify(client, shop, topic, payload, secret="not-the-client-secret")
+    elif how == "no signature":
+        response = _shopify(client, shop, topic, payload, signature="")
+    else:
+        good = base64.b64encode(hmac.new(SHOPIFY_SECRET.encode(), b"{}", hashlib.sha256).digest()).decode()
+        response = _shopify(client, shop, topic, payload, signature=good)  # a valid HMAC of another body
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_signature"
+    publication.refresh_from_db()
+    assert publication.status == "live"
+    assert Connection.objects.get(pk=shop.pk).is_active is True
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_shopify_redeliveries_are_handled_once(client, connect, live_on):
+    shop = connect("shopify")
+    live_on(shop, "gid://shopify/MediaImage/7001")
+    payload = {"admin_graphql_api_id": "gid://shopify/MediaImage/7001"}
+
+    first = _shopify(client, shop, "files/delete", payload, webhook_id="wh-1")
+    second = _shopify(client, shop, "files/delete", payload, webhook_id="wh-1")
+
+    assert first.json()["duplicate"] is False
+    assert second.status_code == 200
+    assert second.json() == {"duplicate": True}
+    assert AuditEvent.objects.filter(action="publication.removed_remotely").count() == 1
+
+
+def test_shop_redact_erases_the_shops_data_and_keeps_our_record(client, connect, live_on):
+    shop = connect("shopify")
+    publication = live_on(shop, "gid://shopify/MediaImage/7001")
+    _shopify(
+        client,
+        shop,
+        "customers/data_request",
+        {"shop_domain": "contract-shop.myshopify.com"},
+        webhook_id="wh-0",
+    )
+
+    response = _shopify(
+        client,
+        shop,
+        "shop/redact",
+        {"shop_id": 1, "shop_domain": "contract-shop.myshopify.com"},
+        webhook_id="wh-9",
+    )
+
+    assert response.status_code == 200
+    shop.refresh_from_db()
+    assert shop.credentials_encrypted == ""  # the access token is gone
+    assert shop.is_active is False
+    assert shop.webhook_secret == SHOPIFY_SECRET  # redeliveries of the request still verify ...
+    assert list(WebhookDelivery.objects.values_list("delivery_id", flat=True)) == [
+        "wh-9"
+    ]  # ... and de-duplicate
+    publication.refresh_from_db()
+    assert publication.status == "removed_remotely"
+    assert (publication.remote_url, publication.remote_state) == ("", {})
+    assert publication.remote_id == "gid://shopify/MediaImage/7001"  # which asset went where stays ours
+    assert AuditEvent.objects.filter(action="connection.shop_redact").count() == 1
+    assert _shopify(client, shop, "shop/redact", {"shop_id": 1}, webhook_id="wh-9").json() == {
+        "duplicate": True
+    }
+
+
+def test_customer_compliance_topics_are_acknowledged(client, connect):
+    shop = connect("shopify")
+
+    for topic in ("customers/data_request", "customers/redact"):
+        response = _shopify(
+            client, shop, topic, {"customer": {"id": 1}, "shop_domain": "contract-shop.myshopify.com"}
+        )
+        assert response.status_code == 200
+    assert AuditEvent.objects.filter(action="connection.customers_redact").count() == 1
+
+
+def test_a_webhook_from_another_shop_is_refused_when_the_shop_is_configured(client, connect, admin_member):
+    shop = connect("shopify")
+    admin_member.client.patch(
+        f"/api/v1/workspaces/acme/connections/{shop.pk}",
+        {"config": {"shop_domain": "other-shop.myshopify.com"}},
+        format="json",
+    )
+
+    response = _shopify(client, shop, "files/delete", {"id": 1})
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "wrong_shop"
+
+
+# --- Contentful -----------------------------------------------------------------------------------------
+def _contentful(
+    client: Client,
+    connection: Connection,
+    topic: str,
+    payload: dict[str, Any],
+    *,
+    age_s: float = 0,
+    tamper: bool = False,
+) -> Any:
+    body = json.dumps(payload).encode()
+    path = f"/hooks/{connection.pk}/"
+    timestamp = str(int((time.time() - age_s) * 1000))
+    signed = {
+        "content-type": "application/vnd.contentful.management.v1+json",
+        "x-contentful-signed-headers": ",".join(
+            ["content-type", "x-contentful-signed-headers", "x-contentful-timestamp", "x-contentful-topic"]
+        ),
+        "x-contentful-timestamp": timestamp,
+        "x-contentful-topic": topic,
+    }
+    # The documented canonical string, built here independently of integrations/contentful.
+    canonical = "\n".join(
+        ["POST", path, ";".join(f"{k}:{v}" for k, v in sorted(signed.items())), body.decode()]
+    )
+    signature = hmac.new(CONTENTFUL_SECRET.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+    return client.post(
+        path,
+        body + (b" " if tamper else b""),
+        content_type=signed["content-type"],
+        headers={
+            "X-Contentful-Topic": topic,
+            "X-Contentful-Signature": signature,
+            "X-Contentful-Signed-Headers": signed["x-contentful-signed-headers"],
+            "X-Contentful-Timestamp": timestamp,
+        },
+    )
+
+
+def test_contentful_signed_asset_deletion_marks_the_publication_removed_remotely(client, connect, live_on):
+    space = connect("contentful")
+    publication = live_on(space, "photai-abc")
+
+    response = _contentful(
+        client, space, "ContentManagement.Asset.delete", {"sys": {"id": "photai-abc", "type": "DeletedAsset"}}
+    )
+
+    assert response.status_code == 200, response.content
+    publication.refresh_from_db()
+    assert publication.status == "removed_remotely"
+
+
+@pytest.mark.parametrize(
+    ("age_s", "tamper", "code"), [(31, False, "stale_webhook"), (0, True, "invalid_signature")]
+)
+def test_contentful_refuses_stale_or_tampered_requests(client, connect, live_on, age_s, tamper, code):
+    space = connect("contentful")
+    publication = live_on(space, "photai-abc")
+
+    response = _contentful(
+        client,
+        space,
+        "ContentManagement.Asset.delete",
+        {"sys": {"id": "photai-abc"}},
+        age_s=age_s,
+        tamper=tamper,
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == code
+    publication.refresh_from_db()
+    assert publication.status == "live"
+
+
+def test_contentful_within_the_ttl_is_accepted(client, connect, live_on):
+    space = connect("contentful")
+    live_on(space, "photai-abc")
+
+    response = _contentful(
+        client, space, "ContentManagement.Asset.unpublish", {"sys": {"id": "photai-abc"}}, age_s=25
+    )
+
+    assert response.status_code == 200
+
+
+# --- WordPress plugin -----------------------------------------------------------------------------------
+def _wordpress(
+    client: Client, connection: Connection, payload: dict[str, Any], *, secret: str = WORDPRESS_SECRET
+) -> Any:
+    body = json.dumps(payload).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return client.post(
+        f"/hooks/{connection.pk}/",
+        body,
+        content_type="application/json",
+        headers={"X-PhotAI-Signature": signature, "X-PhotAI-Delivery": str(uuid.uuid4())},
+    )
+
+
+def test_wordpress_plugin_reports_a_deleted_attachment(client, connect, live_on):
+    site = connect("wordpress")
+    publication = live_on(site, "42")
+
+    response = _wordpress(
+        client, site, {"event": "attachment.deleted", "attachment_id": 42, "sent_at": time.time()}
+    )
+
+    assert response.status_code == 200
+    publication.refresh_from_db()
+    assert publication.status == "removed_remotely"
+
+
+@pytest.mark.parametrize(
+    ("payload", "secret", "code"),
+    [
+        (
+            {"event": "attachment.deleted", "attachment_id": 42, "sent_at": 1700000000},
+            WORDPRESS_SECRET,
+            "stale_webhook",
+        ),
+        (
+            {"event": "attachment.deleted", "attachment_id": 42, "sent_at": "now"},
+            WORDPRESS_SECRET,
+            "stale_webhook",
+        ),
+        (
+            {"event": "attachment.deleted", "attachment_id": 42, "sent_at": 0},
+            "another-sites-secret-0123",
+            "invalid_signature",
+        ),
+    ],
+)
+def test_wordpress_refuses_bad_deliveries(client, connect, live_on, payload, secret, code):
+    site = connect("wordpress")
+    publication = live_on(site, "42")
+    if payload["sent_at"] == 0:
+        payload["sent_at"] = time.time()
+
+    response = _wordpress(client, site, payload, secret=secret)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == code
+    publication.refresh_from_db()
+    assert publication.status == "live"
+
+
+# --- the endpoint itself --------------------------------------------------------------------------------
+def test_bodies_over_the_limit_are_refused_before_parsing(client, connect, settings):
+    shop = connect("shopify")
+    settings.INTEGRATIONS_WEBHOOK_MAX_BYTES = 1024
+
+    response = _shopify(client, shop, "files/delete", {"padding": "x" * 2000})
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_only_post_and_only_known_connections(client, connect):
+    shop = connect("shopify")
+
+    assert client.get(f"/hooks/{shop.pk}/").status_code == 405
+    assert client.post(f"/hooks/{uuid.uuid4()}/", b"{}", content_type="application/json").status_code == 404
+    assert client.post("/hooks/not-a-uuid/", b"{}", content_type="application/json").status_code == 404
