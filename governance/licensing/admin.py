@@ -13,7 +13,7 @@ from photai_dam.api.errors import ApiError
 
 
 @admin.register(LicenceRecord)
-class LicenceRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LicenceRecordAdmin(admin.ModelAdmin):
     list_display = [
         "asset",
         "version",
@@ -36,7 +36,7 @@ class LicenceRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class PromptPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
+class PromptPolicyForm(forms.ModelForm):
     class Meta:
         model = PromptPolicy
         fields = ["workspace", "blocked_terms", "blocked_patterns", "flagged_terms", "flagged_patterns"]
@@ -57,7 +57,7 @@ class PromptPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(PromptPolicy)
-class PromptPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PromptPolicyAdmin(admin.ModelAdmin):
     form = PromptPolicyForm
     list_display = ["workspace", "updated_at", "updated_by"]
 
@@ -83,6 +83,6 @@ class PromptPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ExpiryWarning)
-class ExpiryWarningAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ExpiryWarningAdmin(admin.ModelAdmin):
     list_display = ["asset", "expires_at", "sent_at"]
     readonly_fields = ["asset", "expires_at", "sent_at"]

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from governance.licensing.models import LicenceRecord
 
 
-class LicenceRecordSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class LicenceRecordSerializer(serializers.ModelSerializer):
     licence = serializers.JSONField(source="data")
     created_by = serializers.SerializerMethodField()
     revoked = serializers.BooleanField(source="is_revoked")
@@ -28,7 +28,7 @@ class LicenceRecordSerializer(serializers.ModelSerializer):  # type: ignore[type
         return record.created_by.username if record.created_by else None
 
 
-class LicenceInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class LicenceInputSerializer(serializers.Serializer):
     """Documentation of the licence body (validated by governance.licensing.schema, not here)."""
 
     kind = serializers.CharField()
@@ -41,18 +41,29 @@ class LicenceInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     expires_at = serializers.DateTimeField(required=False)
     ai_editing_allowed = serializers.BooleanField(required=False)
     ai_training_allowed = serializers.BooleanField(required=False)
-    model_release = serializers.ChoiceField(choices=["yes", "no", "not_needed"], required=False)
-    property_release = serializers.ChoiceField(choices=["yes", "no", "not_needed"], required=False)
+    model_release = serializers.CharField(required=False, help_text="yes | no | not_needed")
+    property_release = serializers.CharField(required=False, help_text="yes | no | not_needed")
     documents = serializers.ListField(child=serializers.DictField(), required=False)
 
 
-class RevokeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class RevokeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class PublishabilitySerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PublishabilitySerializer(serializers.Serializer):
     publishable = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.DictField())
     checked_at = serializers.DateTimeField()
     channel = serializers.CharField()
     territory = serializers.CharField()
+
+
+class PolicySerializer(serializers.Serializer):
+    """Documentation of the policy body (validated by governance.licensing.prompts/settings)."""
+
+    prompt_rules = serializers.DictField(
+        required=False, help_text="blocked_terms, blocked_patterns, flagged_terms, flagged_patterns (lists)"
+    )
+    licensing = serializers.DictField(
+        required=False, help_text="allow_unknown, commercial, commercial_channels"
+    )

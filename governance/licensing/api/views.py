@@ -14,6 +14,7 @@ from governance.licensing import actions
 from governance.licensing.api.serializers import (
     LicenceInputSerializer,
     LicenceRecordSerializer,
+    PolicySerializer,
     PublishabilitySerializer,
     RevokeSerializer,
 )
@@ -149,10 +150,12 @@ class WorkspacePolicyViewSet(WorkspaceViewSet):
     """A workspace's prompt rules and licensing settings (admins)."""
 
     queryset = Asset.objects.none()
+    serializer_class = PolicySerializer
 
     def retrieve(self, request: Request, slug: str) -> Response:
         self.access.require_role(Role.ADMIN)
         return Response(actions.policy_snapshot(self.access.workspace))
 
+    @extend_schema(request=PolicySerializer, responses={200: PolicySerializer})
     def update(self, request: Request, slug: str) -> Response:
         return Response(actions.update_policy(self.access, request.data), status=status.HTTP_200_OK)
