@@ -7,6 +7,7 @@ and validate. If any step fails, :class:`FinalisationError` is raised and nothin
 from __future__ import annotations
 
 import io
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from inference.context import ModelInfo
     from photai_dam.assets.models import Asset
     from photai_dam.workspaces.models import Workspace
+
+logger = logging.getLogger(__name__)
 
 MIME_BY_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -50,7 +53,12 @@ class OutputSpec:
 
 @dataclass
 class FinalisedOutput:
-    """The exact bytes to store, and what finalisation learned about them."""
+    """The exact bytes to store, and what finalisation learned about them.
+
+    ``provenance`` holds what :func:`governance.provenance.record_output` persists: ``watermark_id``,
+    ``watermark_status``, ``ai_lineage``, ``manifest_label``, ``manifest`` (summary), ``validation_state``,
+    ``digital_source_type``, ``signer`` and ``signer_source``.
+    """
 
     data: bytes
     mime_type: str
@@ -68,13 +76,150 @@ def encode(image: Image.Image, fmt: str, quality: int | None) -> bytes:
     options: dict[str, Any] = {}
     if fmt in ("JPEG", "WEBP"):
         options["quality"] = quality or 90
+    if fmt == "WEBP" and image.mode == "RGBA":
+        # Keep the (watermarked) colour under transparent pixels instead of letting the encoder zero it.
+        options["exact"] = True
     image.save(buffer, format=fmt, **options)
     return buffer.getvalue()
 
 
+def _has_ai_lineage(spec: OutputSpec) -> bool:
+    if spec.kind == "generative":
+        return True
+    from governance.provenance.models import ProvenanceRecord
+
+    for source, _role in spec.sources:
+        if source.is_ai or ProvenanceRecord.objects.filter(asset=source, ai_lineage=True).exists():
+            return True
+    return False
+
+
+def _unused_watermark_id() -> int:
+    from governance import watermark
+    from governance.provenance.models import ProvenanceRecord
+
+    for _ in range(5):
+        candidate = watermark.new_watermark_id()
+        if not ProvenanceRecord.objects.filter(watermark_id=candidate).exists():
+            return candidate
+    # 2**48 ids: five collisions in a row means something is wrong with the randomness, not bad luck.
+    raise FinalisationError("watermark_id_exhausted", "could not allocate an unused watermark id")
+
+
+def _read_source(asset: Asset) -> bytes:
+    try:
+        with asset.file.open("rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise FinalisationError("ingredient_unreadable", f"source {asset.pk} cannot be read: {exc}") from exc
+
+
+def _sign(spec: OutputSpec, data: bytes, mime_type: str, manifest: dict[str, Any]) -> tuple[bytes, str, str]:
+    """Sign ``data``; returns the signed bytes, the signer's description and where the identity came from."""
+    import c2pa
+
+    from governance.provenance.identity import SigningUnavailable, c2pa_context, identity_for
+    from governance.provenance.manifest import ingredient_definition
+
+    try:
+        identity = identity_for(spec.workspace)
+        signer = identity.signer()
+    except SigningUnavailable as exc:
+        raise FinalisationError(exc.code, str(exc)) from exc
+    except c2pa.C2paError as exc:
+        raise FinalisationError(
+            "signing_identity_invalid", f"the signing identity was refused: {exc}"
+        ) from exc
+    output = io.BytesIO()
+    try:
+        with c2pa.Builder(manifest, context=c2pa_context()) as builder:
+            for source, role in spec.sources:
+                builder.add_ingredient(
+                    ingredient_definition(source, role), source.mime_type, io.BytesIO(_read_source(source))
+                )
+            builder.sign(signer, mime_type, io.BytesIO(data), output)
+    except c2pa.C2paError as exc:
+        raise FinalisationError("signing_failed", f"C2PA signing failed: {exc}") from exc
+    finally:
+        signer.close()
+    described = identity.leaf_subject() if hasattr(identity, "leaf_subject") else identity.source
+    return output.getvalue(), described, identity.source
+
+
 def finalise_output(spec: OutputSpec) -> FinalisedOutput:
-    """Watermark, encode, sign and verify one output. (Watermark and C2PA land with issue 4.)"""
-    data = encode(spec.image, spec.format, spec.quality)
+    """Watermark, encode, C2PA-sign, read back and validate one output; FinalisationError if any fails."""
+    from governance import watermark
+    from governance.provenance.choices import ValidationState, WatermarkStatus
+    from governance.provenance.manifest import build_manifest
+    from governance.provenance.reading import describe, read_manifest
+
+    if spec.format not in MIME_BY_FORMAT:
+        raise FinalisationError("unsupported_output_format", f"cannot encode {spec.format}")
+    mime_type = MIME_BY_FORMAT[spec.format]
+    ai_lineage = _has_ai_lineage(spec)
+
+    # 1. Watermark: its payload names this output (mapped to the asset by its ProvenanceRecord).
+    image = spec.image
+    watermark_id: int | None = None
+    if watermark.can_carry(image.width, image.height):
+        watermark_id = _unused_watermark_id()
+        try:
+            image = watermark.embed(image, watermark_id)
+        except watermark.WatermarkError as exc:
+            raise FinalisationError(exc.code, str(exc)) from exc
+    elif ai_lineage:
+        raise FinalisationError(
+            "output_too_small_for_watermark",
+            f"{image.width}x{image.height} is below the watermark minimum of {watermark.MIN_PIXELS} pixels "
+            "(256x256); AI outputs and their renditions must carry a watermark",
+        )
+
+    # 2. Encode, 3. sign.
+    encoded = encode(image, spec.format, spec.quality)
+    manifest, source_type = build_manifest(spec, mime_type=mime_type, watermark_id=watermark_id)
+    signed, signer, signer_source = _sign(spec, encoded, mime_type, manifest)
+
+    # 4. Read back and validate exactly the bytes that will be stored.
+    try:
+        report = read_manifest(signed, mime_type)
+        summary = describe(report)
+    except Exception as exc:  # any reader failure means we cannot vouch for these bytes
+        raise FinalisationError(
+            "manifest_unreadable", f"the signed output could not be read back: {exc}"
+        ) from exc
+    state = summary["validation_state"]
+    if not summary["present"] or state not in (ValidationState.VALID, ValidationState.TRUSTED):
+        raise FinalisationError(
+            "manifest_invalid",
+            f"the signed output does not validate ({state}): "
+            + ", ".join(str(f["code"]) for f in summary["failures"]),
+        )
+    generation = summary.get("generation") or {}
+    if generation.get("output_asset_id") != str(spec.asset_id):
+        raise FinalisationError("manifest_mismatch", "the manifest read back names another output")
+    if watermark_id is not None:
+        read_back = watermark.decode_bytes(signed, rescale=False)
+        if read_back != watermark_id:
+            raise FinalisationError(
+                "watermark_not_decodable", "the encoded output's watermark does not decode to its id"
+            )
+    manifest_label = str((report or {}).get("active_manifest") or "")
+    with Image.open(io.BytesIO(signed)) as check:
+        width, height = check.size
+    summary.pop("generation", None)
+    provenance = {
+        "watermark_id": watermark_id,
+        "watermark_status": WatermarkStatus.EMBEDDED
+        if watermark_id is not None
+        else WatermarkStatus.OMITTED_TOO_SMALL,
+        "ai_lineage": ai_lineage,
+        "manifest_label": manifest_label,
+        "manifest": {**summary, "generation": generation},
+        "validation_state": state,
+        "digital_source_type": source_type,
+        "signer": signer,
+        "signer_source": signer_source,
+    }
     return FinalisedOutput(
-        data=data, mime_type=MIME_BY_FORMAT[spec.format], width=spec.image.width, height=spec.image.height
+        data=signed, mime_type=mime_type, width=width, height=height, provenance=provenance
     )

@@ -253,9 +253,28 @@ LOGGING = {
 }
 
 # --- Governance: provenance and watermark (issue 4) ---------------------------------------------------
+# Signing identity: PEM chain (leaf first) + key, as files (the default: written by
+# `manage.py ensure_signing_identity` under var/signing/) or as PEM text in C2PA_SIGN_CERT / C2PA_SIGN_KEY
+# (both also read from C2PA_SIGN_CERT_FILE / C2PA_SIGN_KEY_FILE). A workspace may have its own identity
+# (provenance.WorkspaceSigningIdentity); C2PA_SIGNER_CALLBACK names a callable (workspace) -> c2pa.Signer
+# for keys held in a KMS/HSM (built with c2pa.Signer.from_callback).
+C2PA_IDENTITY_DIR = Path(env_str("C2PA_IDENTITY_DIR", str(VAR_DIR / "signing")) or VAR_DIR / "signing")
+C2PA_SIGN_CERT = env_str("C2PA_SIGN_CERT")
+C2PA_SIGN_KEY = env_str("C2PA_SIGN_KEY")
+C2PA_SIGN_CERT_PATH = env_str("C2PA_SIGN_CERT_PATH", str(C2PA_IDENTITY_DIR / "chain.pem"))
+C2PA_SIGN_KEY_PATH = env_str("C2PA_SIGN_KEY_PATH", str(C2PA_IDENTITY_DIR / "signer.key"))
+C2PA_SIGNING_ALG = env_str("C2PA_SIGNING_ALG", "es256") or "es256"
+C2PA_SIGNER_CALLBACK = env_str("C2PA_SIGNER_CALLBACK")
+C2PA_TSA_URL = env_str("C2PA_TSA_URL")
+# Trust anchors (PEM text and/or files): manifests signed by a chain ending at one read as Trusted.
+C2PA_TRUST_ANCHORS = env_str("C2PA_TRUST_ANCHORS")
+C2PA_TRUST_ANCHOR_PATHS = env_list("C2PA_TRUST_ANCHOR_PATHS", [str(C2PA_IDENTITY_DIR / "root.pem")])
+# The publish gate refuses manifests that are only Valid (signer not a trust anchor) when this is on.
+C2PA_REQUIRE_TRUSTED = env_bool("C2PA_REQUIRE_TRUSTED", False)
+# 0 = no thumbnail in the manifest (the default thumbnail is ~95% of the signing cost and +1.2 MB on WebP).
+C2PA_THUMBNAIL_LONG_EDGE = env_int("C2PA_THUMBNAIL_LONG_EDGE", 0, minimum=0)
 
 # --- Governance: licences and policy (issue 5) --------------------------------------------------------
-
 # Warn editors this many days before the licence behind an asset expires (once per asset per expiry).
 LICENCE_EXPIRY_WARNING_DAYS = env_int("PHOTAI_LICENCE_EXPIRY_WARNING_DAYS", 14, minimum=0)
 # Interval of the self-rescheduling sweep actor (start it with `manage.py sweep_licences --schedule`).
@@ -266,6 +285,7 @@ LICENCE_COMMERCIAL_CHANNELS = env_list(
 )
 # How long one prompt-rule regular expression may run before the request is refused (seconds).
 PROMPT_PATTERN_TIMEOUT_S = 0.05
+
 # --- Governance: reviews and audit (issue 6) ----------------------------------------------------------
 # Stages every review passes unless a workspace configures its own (PUT …/review-settings).
 REVIEW_DEFAULT_STAGES = [

@@ -1,8 +1,20 @@
-"""C2PA provenance and invisible watermark for AI outputs (issue 4)."""
+"""C2PA provenance and invisible watermark for AI outputs and renditions (issue 4, invariant I1).
+
+Public functions (called by the DAM core, the publish gate, reviews and evidence):
+- :func:`record_output` — persist what finalisation put into a stored output (in the store transaction);
+- :func:`summary` — the recorded manifest summary of an asset (review pages, evidence bundles);
+- :func:`check_asset` — reasons the stored bytes fail provenance (empty when they verify);
+- :func:`verify_bytes` — what any file is (the verify API and ``manage.py verify_asset``).
+Finalisation itself (watermark, encode, sign, read back) is :func:`governance.finalise.finalise_output`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from governance.policy import Reason
+    from photai_dam.assets.models import Asset
 
 
 def record_output(*, asset: Any, spec: Any, result: Any) -> None:
@@ -10,3 +22,27 @@ def record_output(*, asset: Any, spec: Any, result: Any) -> None:
     from governance.provenance.actions import record_output as _record
 
     _record(asset=asset, spec=spec, result=result)
+
+
+def summary(asset: Asset) -> dict[str, Any]:
+    """The asset's recorded provenance: manifest summary, watermark, signer ({"recorded": False} if none)."""
+    from governance.provenance.checks import recorded_summary
+
+    return recorded_summary(asset)
+
+
+def check_asset(asset: Asset) -> list[Reason]:
+    """Empty when the stored bytes' manifest validates and the watermark decodes to this asset.
+
+    Uploads with no provenance record and no manifest pass ([]); AI outputs and renditions must carry both.
+    """
+    from governance.provenance.checks import check_stored_asset
+
+    return check_stored_asset(asset)
+
+
+def verify_bytes(data: bytes, *, user: Any = None) -> dict[str, Any]:
+    """The verify answer for ``data``: c2pa, watermark, record (members of its workspace only), consistent."""
+    from governance.provenance.verify import verify_bytes as _verify
+
+    return _verify(data, user=user)

@@ -6,12 +6,12 @@ from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from governance.audit.api.views import AuditEventViewSet, EvidenceView  # issue 6
+from governance.provenance.api.views import VerifyView  # issue 4
 from governance.reviews.api.views import AssetReviewsView, ReviewViewSet, WorkflowSettingsView  # issue 6
 from inference.api.views import ModelListView, OperationListView
 from photai_dam.assets.api.views import AssetViewSet
 from photai_dam.jobs.api.views import JobViewSet
 from photai_dam.workspaces.api.views import MyWorkspacesView
-
 
 
 class Router(SimpleRouter):
@@ -32,6 +32,7 @@ urlpatterns = [
     re_path(r"^workspaces/?$", MyWorkspacesView.as_view(), name="my-workspaces"),
     re_path(r"^operations/?$", OperationListView.as_view(), name="operations"),
     re_path(r"^models/?$", ModelListView.as_view(), name="models"),
+    re_path(r"^verify/?$", VerifyView.as_view(), name="verify"),  # issue 4
     re_path(
         r"^workspaces/(?P<slug>[-\w]+)/assets/(?P<pk>[^/.]+)/reviews/?$",
         AssetReviewsView.as_view(),

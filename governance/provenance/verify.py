@@ -1,0 +1,109 @@
+"""What a file is: its C2PA manifest, its watermark and (for members) the record it belongs to.
+
+Shared by ``POST /api/v1/verify`` and ``manage.py verify_asset`` so both answer the same JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PIL import Image
+
+from governance.provenance.models import ProvenanceRecord
+from governance.provenance.reading import MIME_BY_PIL_FORMAT, describe, read_manifest
+
+logger = logging.getLogger(__name__)
+
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    """A public function of another package if it exists at call time (reviews, integrations)."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def _record(record: ProvenanceRecord, data: bytes) -> dict[str, Any]:
+    asset = record.asset
+    generation = (record.manifest or {}).get("generation") or {}
+    review_summary = _optional("governance.reviews", "review_summary")
+    publications_for = _optional("integrations", "publications_for")
+    return {
+        "asset": str(asset.pk),
+        "workspace": asset.workspace.slug,
+        "title": asset.title,
+        "origin": asset.origin,
+        "job": str(record.job_id) if record.job_id else generation.get("job_id"),
+        "operation": generation.get("operation"),
+        "model": generation.get("model"),
+        "seed": generation.get("seed"),
+        "created_at": asset.created_at.isoformat(),
+        "parents": [
+            {"id": str(link.parent_id), "relationship": link.relationship}
+            for link in asset.parent_links.all()
+        ],
+        # The file verified is exactly what is stored (not a re-encoded or edited copy).
+        "same_bytes": hashlib.sha256(data).hexdigest() == asset.sha256,
+        "review": review_summary(asset) if review_summary else None,
+        "publications": publications_for(asset) if publications_for else None,
+    }
+
+
+def verify_bytes(
+    data: bytes, *, user: Any = None, member_of: Callable[[Any], bool] | None = None
+) -> dict[str, Any]:
+    """Verify ``data``; ``member_of(workspace)`` (default: ``user``'s memberships) decides on ``record``.
+
+    The caller has already checked that ``data`` is an acceptable image (size, type, pixel count).
+    """
+    from governance import watermark
+
+    with Image.open(io.BytesIO(data)) as image:
+        mime_type = MIME_BY_PIL_FORMAT.get(image.format or "", "application/octet-stream")
+        image.load()
+        reading = watermark.read(image)
+    try:
+        c2pa_part = describe(read_manifest(data, mime_type))
+    except Exception as exc:  # a manifest c2pa cannot even parse is reported, not a server error
+        logger.info("unreadable manifest: %s", exc)
+        c2pa_part = describe(None)
+        c2pa_part.update(
+            present=True,
+            validation_state="Invalid",
+            failures=[{"code": "manifest.unreadable", "explanation": str(exc)}],
+        )
+    generation = c2pa_part.pop("generation") or {}
+
+    record = None
+    if reading.watermark_id is not None:
+        record = (
+            ProvenanceRecord.objects.select_related("asset__workspace")
+            .filter(watermark_id=reading.watermark_id)
+            .first()
+        )
+    watermark_asset = str(record.asset_id) if record is not None else None
+    manifest_asset = generation.get("output_asset_id") if isinstance(generation, dict) else None
+
+    if member_of is None:
+        member_of = _member_check(user)
+    visible = record is not None and member_of(record.asset.workspace)
+    return {
+        "c2pa": c2pa_part,
+        "watermark": {"present": reading.watermark_id is not None, "asset_id": watermark_asset},
+        "record": _record(record, data) if visible and record is not None else None,
+        "consistent": bool(watermark_asset and manifest_asset and watermark_asset == manifest_asset),
+    }
+
+
+def _member_check(user: Any) -> Callable[[Any], bool]:
+    from photai_dam.workspaces.access import member_workspace_ids
+
+    if user is None:
+        return lambda workspace: False
+    ids = set(member_workspace_ids(user))
+    return lambda workspace: workspace.pk in ids
