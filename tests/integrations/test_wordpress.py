@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -133,3 +135,42 @@ def test_unpublish_deletes_the_media_for_good(
     relative = httpx.URL(publication["remote_url"]).path.lstrip("/")
     assert not (wordpress_site.directory / "wp" / relative).exists()
     assert httpx.get(publication["remote_url"], timeout=30).status_code != 200
+
+
+PLUGIN = (
+    Path(__file__).resolve().parents[2] / "integrations" / "wordpress" / "plugin" / "photai-dam-webhooks.php"
+)
+
+
+def test_deleting_the_media_inside_wordpress_reaches_us_through_our_plugin(
+    editor, approved_upload, site, wordpress_site, integrations_worker, live_server
+):
+    # given our plugin in WordPress, pointed at this service's webhook URL with the connection's secret
+    mu_plugins = wordpress_site.directory / "wp" / "wp-content" / "mu-plugins"
+    mu_plugins.mkdir(exist_ok=True)
+    installed = [mu_plugins / "photai-dam-webhooks.php", mu_plugins / "photai-dam-config.php"]
+    shutil.copy(PLUGIN, installed[0])
+    installed[1].write_text(
+        "<?php\n"
+        f"define('PHOTAI_DAM_WEBHOOK_URL', '{live_server.url}/hooks/{site['id']}/');\n"
+        "define('PHOTAI_DAM_WEBHOOK_SECRET', 'wordpress-plugin-secret-0123456789');\n"
+    )
+    try:
+        asset = approved_upload()
+        publication = wait_for_publication(
+            editor.client, _publish(editor, asset["id"], site["id"]).json()["id"]
+        )
+        assert publication["status"] == "live"
+
+        # when someone deletes the media in WordPress itself
+        deleted = wordpress_site.api(
+            "DELETE", f"/wp/v2/media/{publication['remote_id']}", params={"force": "true"}
+        )
+        assert deleted.status_code == 200, deleted.text
+
+        # then the signed webhook arrives and the publication says it was removed remotely
+        done = wait_for_publication(editor.client, publication["id"], until=("removed_remotely",), timeout=10)
+        assert done["unpublish_reason"] == "webhook:attachment.deleted"
+    finally:
+        for path in installed:
+            path.unlink(missing_ok=True)
