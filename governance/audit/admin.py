@@ -9,7 +9,7 @@ from governance.audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the admin may look at the chain, never change it."""
 
     list_display = ["id", "timestamp", "actor_label", "workspace_slug", "action", "object_type", "object_id"]

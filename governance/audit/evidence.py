@@ -141,7 +141,7 @@ def bundle(asset: Asset) -> dict[str, Any]:
 
     manifest: dict[str, Any] | None = None
     try:
-        from governance.provenance import summary as provenance_summary  # type: ignore[attr-defined]
+        from governance.provenance import summary as provenance_summary
     except ImportError:
         unavailable.append("manifest")
     else:

@@ -264,6 +264,7 @@ def decide(
                 "already_decided", f"You already decided the {stage['key']} stage of this review."
             ) from None
         fields: dict[str, Any] = {}
+        new_status: str
         event = f"review.{decision}"
         if decision == DecisionKind.APPROVE:
             approvals = Decision.objects.filter(
@@ -304,21 +305,22 @@ def decide(
                 "next_stage": review.current_stage_key or None,
             },
         )
-        webhook_event = {
+        webhook_event: str = {
             ReviewStatus.APPROVED: "review.approved",
             ReviewStatus.CHANGES_REQUESTED: "review.changes_requested",
             ReviewStatus.REJECTED: "review.rejected",
-        }.get(review.status, "review.stage_approved" if moved else "review.decision")
+        }.get(ReviewStatus(review.status), "review.stage_approved" if moved else "review.decision")
         _after_change(review, webhook_event, notify_stage=moved)
     return review
 
 
 def _target_of(decision: str) -> str:
-    return {
+    targets: dict[str, str] = {
         DecisionKind.APPROVE: ReviewStatus.APPROVED,
         DecisionKind.REQUEST_CHANGES: ReviewStatus.CHANGES_REQUESTED,
         DecisionKind.REJECT: ReviewStatus.REJECTED,
-    }[decision]
+    }
+    return targets[decision]
 
 
 def _check_hash(review: Review, sha256: str) -> None:

@@ -162,7 +162,8 @@ def notify_stage_reviewers(review_id: str, round_: int, stage_index: int) -> lis
     except IntegrityError:
         return []  # a redelivered message: already sent
     stage = review.stage or {}
-    link = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/reviews/{review.workspace.slug}/{review.pk}/"
+    base_url = (settings.PUBLIC_BASE_URL or "").rstrip("/")
+    link = f"{base_url}/reviews/{review.workspace.slug}/{review.pk}/"
     subject = f"[PhotAI] Review needed ({stage.get('key')}): {review.asset.title or review.asset_id}"
     body = (
         f"An asset in {review.workspace.name} waits for the {stage.get('key')} stage of its review.\n\n"

@@ -22,7 +22,7 @@ def notify_stage_reviewers(review_id: str, round_: int, stage_index: int) -> Non
     notify.notify_stage_reviewers(review_id, round_, stage_index)
 
 
-@dramatiq.actor(queue_name=QUEUE, retry_when=_retry_webhook, max_backoff=3_600_000)  # type: ignore[arg-type]
+@dramatiq.actor(queue_name=QUEUE, retry_when=_retry_webhook, max_backoff=3_600_000)
 def deliver_webhook(delivery_id: str) -> None:
     notify.deliver_webhook(delivery_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,6 +42,10 @@ AI_ORIGINS = [Origin.AI_GENERATED, Origin.AI_EDITED, Origin.RENDITION]
 AUDIT_PAGE_ROWS = 200
 
 
+def _user_id(request: HttpRequest) -> int:
+    return int(request.user.pk or 0)  # login_required guarantees a user
+
+
 def _access(request: HttpRequest, slug: str) -> WorkspaceAccess:
     try:
         return workspace_access(request.user, slug)
@@ -57,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """The reviewer's queue: what I may decide now, then the other open reviews of my workspaces."""
-    memberships = Membership.objects.filter(user_id=request.user.pk).select_related("workspace")
+    memberships = Membership.objects.filter(user_id=_user_id(request)).select_related("workspace")
     mine: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
     for membership in memberships:
@@ -187,7 +192,7 @@ def _model(key: str) -> dict[str, Any]:
 
 def _provenance(asset: Asset) -> dict[str, Any] | None:
     try:
-        from governance.provenance import summary  # type: ignore[attr-defined]
+        from governance.provenance import summary
     except ImportError:
         return None
     result: dict[str, Any] | None = summary(asset)
@@ -233,7 +238,7 @@ def _admin_access(request: HttpRequest, slug: str) -> WorkspaceAccess:
 def audit_home(request: HttpRequest) -> HttpResponse:
     admin_of = [
         m.workspace
-        for m in Membership.objects.filter(user_id=request.user.pk).select_related("workspace")
+        for m in Membership.objects.filter(user_id=_user_id(request)).select_related("workspace")
         if m.has_role(Role.ADMIN)
     ]
     if len(admin_of) == 1:
@@ -303,9 +308,10 @@ def _ai_content(access: WorkspaceAccess, filters: dict[str, str]) -> dict[str, A
     if filters["user"]:
         qs = qs.filter(created_by__username=filters["user"])
     if filters["state"] == "unreviewed":
-        qs = qs.filter(review_status__isnull=True)
+        qs = qs.filter(**{"review_status__isnull": True})  # the annotation above
     elif filters["state"]:
-        qs = qs.filter(review_status=filters["state"])
+        qs = qs.filter(**{"review_status": filters["state"]})
+    publications_for: Callable[[Asset], list[dict[str, Any]]] | None
     try:
         from integrations import publications_for
     except ImportError:

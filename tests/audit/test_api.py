@@ -35,7 +35,7 @@ def test_only_admins_read_the_audit_trail(editor, brand_reviewer, admin_member, 
 def test_list_filters_by_action_namespace_actor_and_object(
     admin_member, brand_reviewer, legal_reviewer, make_output, submit, decide
 ):
-    output, review = _approved_output(make_output, submit, decide, brand_reviewer, legal_reviewer)
+    _, review = _approved_output(make_output, submit, decide, brand_reviewer, legal_reviewer)
     other = make_output(seed=5)
     submit(other)
 

@@ -3,6 +3,7 @@ concurrent writers on PostgreSQL never fork the chain; failed authentication is 
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -34,7 +35,7 @@ def test_the_chain_links_each_event_to_the_previous_one(workspace, editor, uploa
     upload()
     events = list(AuditEvent.objects.order_by("id"))
     assert events[0].prev_hash == GENESIS_HASH
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     assert {"workspace.create", "member.add", "asset.upload", "licence.set"} <= {e.action for e in events}
 

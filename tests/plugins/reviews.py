@@ -38,7 +38,7 @@ def make_output(editor2: Any, upload: Callable[..., dict[str, Any]]) -> Callable
         spec = finalise.OutputSpec(
             asset_id=uuid.uuid4(),
             workspace=source.workspace,
-            image=scene(160, 120, seed=seed),
+            image=scene(320, 256, seed=seed),
             format="PNG",
             quality=None,
             operation=job.operation,

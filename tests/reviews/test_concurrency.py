@@ -53,8 +53,8 @@ def test_two_reviewers_deciding_one_stage_at_once(
     for attempt in range(3):  # repeat: each run must end in exactly one winner
         responses = _race(
             [
-                lambda: decide(b1, review_id, "approve", output.sha256),
-                lambda: decide(b2, review_id, "reject", output.sha256),
+                lambda rid=review_id, sha=output.sha256: decide(b1, rid, "approve", sha),
+                lambda rid=review_id, sha=output.sha256: decide(b2, rid, "reject", sha),
             ]
         )
         codes = sorted(r.status_code for r in responses)

@@ -141,7 +141,7 @@ class AuditEventViewSet(mixins.ListModelMixin, WorkspaceViewSet):
         return export_response(events.order_by("id"), fmt, f"audit-{slug}")
 
 
-class EvidenceView(WorkspaceScopedMixin, generics.GenericAPIView):  # type: ignore[type-arg]
+class EvidenceView(WorkspaceScopedMixin, generics.GenericAPIView):
     """``GET …/assets/{id}/evidence``: the auditor's bundle for one asset (admins)."""
 
     queryset = Asset.objects.all()

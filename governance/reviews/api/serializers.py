@@ -9,7 +9,7 @@ from governance.reviews.models import Review, WorkflowSettings
 from governance.reviews.summary import review_dict
 
 
-class ReviewSerializer(serializers.BaseSerializer):  # type: ignore[type-arg]
+class ReviewSerializer(serializers.BaseSerializer):
     """A review with its stages (who approved each) and every decision, as in ``review_summary``."""
 
     def to_representation(self, review: Review) -> dict[str, Any]:
@@ -25,12 +25,12 @@ class ReviewSerializer(serializers.BaseSerializer):  # type: ignore[type-arg]
         return data
 
 
-class SubmitSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class SubmitSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     approve_for_use = serializers.BooleanField(required=False, default=False)
 
 
-class DecisionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=DecisionKind.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     sha256 = serializers.RegexField(
@@ -38,17 +38,17 @@ class DecisionSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
-class CommentSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
-class StageSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class StageSerializer(serializers.Serializer):
     key = serializers.CharField()
     role = serializers.CharField()
     approvals = serializers.IntegerField(min_value=1)
 
 
-class WorkflowSettingsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class WorkflowSettingsSerializer(serializers.Serializer):
     """The workspace's workflow. ``webhook_secret`` is write-only: reads say only whether one is set."""
 
     stages = serializers.ListField(child=serializers.DictField(), required=False)

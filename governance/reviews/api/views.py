@@ -128,7 +128,7 @@ def _uuid_or_404(value: str, what: str) -> str:
         raise not_found(what) from None
 
 
-class AssetReviewsView(WorkspaceScopedMixin, generics.GenericAPIView):  # type: ignore[type-arg]
+class AssetReviewsView(WorkspaceScopedMixin, generics.GenericAPIView):
     """``POST …/assets/{id}/reviews`` submits the asset for review; ``GET`` lists its reviews."""
 
     queryset = Asset.objects.all()
@@ -158,7 +158,7 @@ class AssetReviewsView(WorkspaceScopedMixin, generics.GenericAPIView):  # type: 
         )
 
 
-class WorkflowSettingsView(WorkspaceScopedMixin, generics.GenericAPIView):  # type: ignore[type-arg]
+class WorkflowSettingsView(WorkspaceScopedMixin, generics.GenericAPIView):
     """The workspace's review workflow (admins): stages, one-stage-per-person, signed webhook."""
 
     queryset = WorkflowSettings.objects.all()
