@@ -65,8 +65,13 @@ def verify_bytes(
 
     with Image.open(io.BytesIO(data)) as image:
         mime_type = MIME_BY_PIL_FORMAT.get(image.format or "", "application/octet-stream")
-        image.load()
-        reading = watermark.read(image)
+        try:
+            image.load()
+            reading = watermark.read(image)
+        except OSError as exc:
+            # Damaged pixel data (e.g. flipped bytes) can still carry a manifest worth reporting as Invalid.
+            logger.info("pixels not decodable for the watermark: %s", exc)
+            reading = watermark.Reading(None, None)
     try:
         c2pa_part = describe(read_manifest(data, mime_type))
     except Exception as exc:  # a manifest c2pa cannot even parse is reported, not a server error
