@@ -174,3 +174,33 @@ def test_deleting_the_media_inside_wordpress_reaches_us_through_our_plugin(
     finally:
         for path in installed:
             path.unlink(missing_ok=True)
+
+
+def test_an_ai_output_goes_out_with_its_disclosure_and_its_signed_bytes(
+    editor, approved_ai_output, site, wordpress_site, integrations_worker
+):
+    # given a real AI output (watermarked, C2PA-signed) approved by brand and legal
+    output = approved_ai_output()
+
+    # when it is published
+    response = _publish(editor, str(output.pk), site["id"], alt_text="A red bicycle on a beach")
+    assert response.status_code == 202, response.content
+    publication = wait_for_publication(editor.client, response.json()["id"])
+    assert publication["status"] == "live", publication
+
+    # then WordPress carries the AI disclosure as caption and description, and serves the signed bytes
+    media = wordpress_site.api(
+        "GET", f"/wp/v2/media/{publication['remote_id']}", params={"context": "edit"}
+    ).json()
+    assert media["caption"]["raw"].startswith("AI-generated image (ai edited).")
+    assert "Content Credentials (C2PA)" in media["description"]["raw"]
+    assert media["alt_text"] == "A red bicycle on a beach"
+    served = httpx.get(media["source_url"], timeout=30).content
+    assert served == _stored_bytes(str(output.pk))
+    assert publication["sha256"] == output.sha256
+    # what a visitor downloads from WordPress still proves what it is (issue 4's verify)
+    from governance import provenance
+
+    verified = provenance.verify_bytes(served)
+    assert verified["consistent"] is True
+    assert verified["watermark"]["asset_id"] == str(output.pk)

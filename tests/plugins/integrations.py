@@ -180,3 +180,40 @@ def wait_for_publication(
             return body
         time.sleep(0.05)
     raise AssertionError(f"publication did not settle within {timeout}s: {body}")
+
+
+@pytest.fixture
+def approved_ai_output(
+    make_output: Any, submit: Any, decide: Any, brand_reviewer: Any, legal_reviewer: Any, admin_member: Any
+) -> Callable[..., Any]:
+    """A real AI output (finalised: watermark + C2PA, issue 4) of a licensed source, made by a commercial
+    model and approved by the brand and legal stages through the reviews API: publishable by the gate."""
+
+    def _make() -> Any:
+        from fixtures import licences
+        from governance.licensing import record_licence
+        from inference.models import ModelRecord
+        from photai_dam.jobs.models import Job
+
+        output = make_output(kind="generative", prompt="a red bicycle on a beach")
+        source = output.parent_links.get().parent
+        record_licence(asset=source, data=licences.owned(), actor=admin_member.user, source="api")
+        ModelRecord.objects.get_or_create(
+            key="sdxl-commercial",
+            defaults={
+                "name": "SDXL (test record)",
+                "hub_repo_id": "example/sdxl",
+                "pipeline_task": "image_to_image",
+                "licence_id": "openrail++",
+                "commercial_use_allowed": True,
+            },
+        )
+        # What the runner records about the job that made it (the model that ran).
+        Job.objects.filter(output_links__asset=output).update(model_key="sdxl-commercial")
+        review = submit(output).json()
+        for reviewer in (brand_reviewer, legal_reviewer):
+            answer = decide(reviewer, review["id"], "approve", output.sha256)
+            assert answer.status_code == 200, answer.content
+        return output
+
+    return _make
