@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from governance import audit
@@ -460,8 +462,39 @@ def _read_bytes(asset: Asset) -> bytes:
         return handle.read()
 
 
+# Longer than the actors' time limit (integrations.tasks), so a lease outlives any attempt that holds it.
+LEASE = timedelta(minutes=16)
+
+
+@contextmanager
+def _lease(publication_id: str) -> Iterator[None]:
+    """Hold the publication for one attempt; if another worker holds it, retry after its lease ends."""
+    now = timezone.now()
+    until = now + LEASE
+    held = (
+        Publication.objects.filter(pk=publication_id)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=until)
+    )
+    if not held:
+        other = Publication.objects.filter(pk=publication_id).values_list("lease_until", flat=True).first()
+        if other is None:
+            yield  # the row is gone or was just released: the body finds out what to do
+            return
+        raise RetryLater(max(1000, int((other - now).total_seconds() * 1000)), "leased")
+    try:
+        yield
+    finally:
+        Publication.objects.filter(pk=publication_id, lease_until=until).update(lease_until=None)
+
+
 def run_publish(publication_id: str) -> None:
     """Upload one publication (the actor's body); safe to run twice, resumes from its checkpoints."""
+    with _lease(publication_id):
+        _run_publish(publication_id)
+
+
+def _run_publish(publication_id: str) -> None:
     publication = (
         Publication.objects.select_related("asset", "connection", "workspace")
         .filter(pk=publication_id)
@@ -545,6 +578,11 @@ def _upload(publication: Publication, request: Any) -> None:
 
 def run_unpublish(publication_id: str) -> None:
     """Remove one publication from its CMS (the actor's body); safe to run twice."""
+    with _lease(publication_id):
+        _run_unpublish(publication_id)
+
+
+def _run_unpublish(publication_id: str) -> None:
     publication = (
         Publication.objects.select_related("connection", "workspace").filter(pk=publication_id).first()
     )

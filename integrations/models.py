@@ -88,6 +88,8 @@ class Publication(models.Model):
     # remote side has them, so a retry resumes instead of uploading a second copy (I6).
     remote_state = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Held by the worker running an attempt, so a redelivered message never uploads in parallel (I6).
+    lease_until = models.DateTimeField(null=True, blank=True)
     unpublish_attempts = models.PositiveSmallIntegerField(default=0)
     # One line per attempt that met an error (code, message, the wait before the next one): the retries,
     # visible through the API.

@@ -190,3 +190,24 @@ def test_unpublish_asset_counts_only_what_it_schedules(editor, approved_upload, 
     asset = Asset.objects.get(pk=approved_upload()["id"])
     assert integrations.unpublish_asset(asset, reason="nothing there") == 0
     assert integrations.publications_for(asset) == []
+
+
+@pytest.mark.django_db
+def test_a_second_worker_waits_for_the_lease_instead_of_uploading_in_parallel(
+    editor, approved_upload, shop, shopify_server
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    asset = approved_upload()
+    publication_id = _publish(editor, asset["id"], shop["id"]).json()["id"]
+    # another worker is in the middle of an attempt (a redelivered message arrives meanwhile)
+    Publication.objects.filter(pk=publication_id).update(lease_until=timezone.now() + timedelta(seconds=30))
+
+    with pytest.raises(actions.RetryLater) as later:
+        actions.run_publish(publication_id)
+
+    assert 25_000 <= later.value.delay_ms <= 30_000
+    assert Publication.objects.get(pk=publication_id).status == "pending"
+    assert shopify_server.calls == []
