@@ -146,6 +146,7 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
     job = job_link.job if job_link else None
     config = WorkflowSettings.objects.filter(workspace=access.workspace).first()
     share_prompts = config.share_prompts if config else True
+    licence = _licence(asset)
     stage = review.stage
     can_decide, why_not = False, ""
     if stage is not None:
@@ -169,8 +170,9 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
         "model": _model(job.model_key) if job and job.model_key else None,
         "prompt": job.prompt if job and share_prompts else None,
         "prompt_sha256": prompt_hash(job.prompt) if job else None,
-        "provenance": _provenance(asset),
-        "licence": _licence(asset),
+        "provenance": _facts(_provenance(asset)),
+        "licence": _facts(licence, skip=REASON_KEYS),
+        "licence_reasons": _reasons(licence),
         "can_decide": can_decide,
         "approve_blocked": bool(why_not) and can_decide,
         "why_not": why_not,
@@ -182,6 +184,42 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
         "decisions": DecisionKind.choices,
         "form_values": {},
     }
+
+
+REASON_KEYS = ("derivation", "reasons")
+
+
+def _facts(data: dict[str, Any] | None, *, skip: tuple[str, ...] = ()) -> list[dict[str, Any]] | None:
+    """A summary dict as label/value rows: scalars inline, nested values as indented JSON to expand."""
+    if data is None:
+        return None
+    rows = []
+    for key, value in data.items():
+        if key in skip:
+            continue
+        label = key.replace("_", " ")
+        if isinstance(value, dict | list) and value:
+            rows.append({"label": label, "block": json.dumps(value, indent=2, sort_keys=True, default=str)})
+        else:
+            rows.append({"label": label, "value": _scalar(value)})
+    return rows
+
+
+def _scalar(value: Any) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None or value in ([], {}, ""):
+        return "—"
+    return str(value)
+
+
+def _reasons(licence: dict[str, Any] | None) -> list[dict[str, str]]:
+    if not licence:
+        return []
+    found = next((licence[k] for k in REASON_KEYS if isinstance(licence.get(k), list)), [])
+    return [r if isinstance(r, dict) else {"message": str(r)} for r in found]
 
 
 def _model(key: str) -> dict[str, Any]:
