@@ -154,3 +154,21 @@ def test_unpublish_deletes_the_published_version(
     assert done["status"] == "unpublished"
     assert contentful_server.assets[publication["remote_id"]]["sys"]["publishedVersion"] is None
     assert contentful_server.count("unpublish", "200") == 1
+
+
+def test_slow_processing_is_resumed_by_the_retry_not_requested_again(
+    editor, approved_upload, space, contentful_server, integrations_worker, settings
+):
+    # given processing that takes longer than one attempt polls for
+    settings.INTEGRATIONS_POLL_TIMEOUT_S = 0  # one poll per attempt
+    contentful_server.polls_until_processed = 3
+    asset = approved_upload()
+
+    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], space["id"]).json()["id"])
+
+    # then later attempts resume polling from the checkpoint: one upload, one asset, one process request
+    assert publication["status"] == "live", (publication["error_code"], publication["log"])
+    assert {entry["code"] for entry in publication["log"]} == {"processing"}
+    assert contentful_server.count("upload") == 1
+    assert contentful_server.count("put_asset") == 1
+    assert contentful_server.count("process") == 1

@@ -191,3 +191,19 @@ def test_unpublish_deletes_the_file(editor, approved_upload, shop, shopify_serve
     assert done["unpublish_reason"] == "campaign over"
     assert shopify_server.files == {}
     assert Publication.objects.get(pk=publication["id"]).unpublished_at is not None
+
+
+def test_slow_processing_is_resumed_by_the_retry_not_created_again(
+    editor, approved_upload, shop, shopify_server, integrations_worker, settings
+):
+    settings.INTEGRATIONS_POLL_TIMEOUT_S = 0  # one poll per attempt
+    shopify_server.polls_until_ready = 3
+    asset = approved_upload()
+
+    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], shop["id"]).json()["id"])
+
+    assert publication["status"] == "live", publication
+    assert {entry["code"] for entry in publication["log"]} == {"PROCESSING"}
+    assert shopify_server.count("stagedUploadsCreate") == 1
+    assert shopify_server.count("fileCreate") == 1
+    assert len(shopify_server.files) == 1

@@ -422,3 +422,39 @@ def test_only_post_and_only_known_connections(client, connect):
     assert client.get(f"/hooks/{shop.pk}/").status_code == 405
     assert client.post(f"/hooks/{uuid.uuid4()}/", b"{}", content_type="application/json").status_code == 404
     assert client.post("/hooks/not-a-uuid/", b"{}", content_type="application/json").status_code == 404
+
+
+def test_app_uninstalled_deactivates_the_connection_and_erases_the_token(
+    client, connect, live_on, editor, upload
+):
+    shop = connect("shopify")
+
+    response = _shopify(client, shop, "app/uninstalled", {"id": 1, "domain": "contract-shop.myshopify.com"})
+
+    assert response.status_code == 200
+    shop.refresh_from_db()
+    assert (shop.is_active, shop.credentials_encrypted) == (False, "")
+    # nothing can be published through it any more
+    refused = editor.client.post(
+        f"/api/v1/workspaces/acme/assets/{upload()['id']}/publications",
+        {"connection": str(shop.pk)},
+        format="json",
+    )
+    assert refused.json()["error"]["code"] == "connection_not_found"
+
+
+def test_list_endpoints_use_a_constant_number_of_queries(
+    connect, live_on, admin_member, django_assert_max_num_queries
+):
+    for kind in ("shopify", "contentful", "wordpress"):
+        connection = connect(kind)
+        for i in range(3):
+            live_on(connection, f"{kind}-{i}")
+
+    with django_assert_max_num_queries(6):
+        publications = admin_member.client.get("/api/v1/workspaces/acme/publications")
+    with django_assert_max_num_queries(5):
+        connections = admin_member.client.get("/api/v1/workspaces/acme/connections")
+
+    assert publications.json()["count"] == 9
+    assert connections.json()["count"] == 3
