@@ -172,3 +172,25 @@ def test_slow_processing_is_resumed_by_the_retry_not_requested_again(
     assert contentful_server.count("upload") == 1
     assert contentful_server.count("put_asset") == 1
     assert contentful_server.count("process") == 1
+
+
+def test_revoking_the_licence_unpublishes_through_the_sweep(
+    editor, approved_upload, space, contentful_server, integrations_worker
+):
+    # given an asset live on Contentful
+    asset = approved_upload()
+    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], space["id"]).json()["id"])
+    assert publication["status"] == "live"
+
+    # when its licence is revoked (issue 5 enforces it at once, calling integrations.unpublish_asset)
+    response = editor.client.post(
+        f"/api/v1/workspaces/acme/assets/{asset['id']}/licence/revoke",
+        {"reason": "photographer withdrew"},
+        format="json",
+    )
+    assert response.status_code in (200, 201), response.content
+
+    # then the published version is taken down
+    done = wait_for_publication(editor.client, publication["id"], until=("unpublished",))
+    assert done["unpublish_reason"].startswith("licence_revoked")
+    assert contentful_server.assets[publication["remote_id"]]["sys"]["publishedVersion"] is None
