@@ -507,6 +507,16 @@ def _run_publish(publication_id: str) -> None:
         return  # done already (a redelivered message) or withdrawn
     if not transition(publication, PublicationStatus.PUBLISHING):
         return
+    if publication.unpublish_reason and not publication.remote_state:
+        # Withdrawn between two attempts, before anything reached the CMS: stop here. (With checkpoints,
+        # something may be there already: finish, and _upload takes it straight down again.)
+        transition(
+            publication,
+            PublicationStatus.FAILED,
+            error_code="withdrawn",
+            error_message=publication.unpublish_reason,
+        )
+        return
     asset, connection = publication.asset, publication.connection
     verdict = _gate(asset, connection)  # again, at the moment of publishing (I2)
     if not verdict.publishable:

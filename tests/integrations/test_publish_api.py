@@ -211,3 +211,25 @@ def test_a_second_worker_waits_for_the_lease_instead_of_uploading_in_parallel(
     assert 25_000 <= later.value.delay_ms <= 30_000
     assert Publication.objects.get(pk=publication_id).status == "pending"
     assert shopify_server.calls == []
+
+
+@pytest.mark.django_db
+def test_a_publication_withdrawn_between_two_attempts_uploads_nothing(
+    editor, approved_upload, shop, shopify_server
+):
+    # given a publication whose first attempt met a 503 before anything reached the shop
+    asset = approved_upload()
+    publication_id = _publish(editor, asset["id"], shop["id"]).json()["id"]
+    shopify_server.inject("files", status=503)
+    with pytest.raises(actions.RetryLater):
+        actions.run_publish(publication_id)
+
+    # when the approval is revoked before the retry runs
+    assert integrations.unpublish_asset(Asset.objects.get(pk=asset["id"]), reason="approval revoked") == 1
+    actions.run_publish(publication_id)
+
+    # then the retry stops without uploading
+    publication = Publication.objects.get(pk=publication_id)
+    assert (publication.status, publication.error_code) == ("failed", "withdrawn")
+    assert shopify_server.count("stagedUploadsCreate") == 0
+    assert shopify_server.files == {}
