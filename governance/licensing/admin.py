@@ -36,17 +36,17 @@ class LicenceRecordAdmin(admin.ModelAdmin):
         return False
 
 
+RULE_FIELDS = ("blocked_terms", "blocked_patterns", "flagged_terms", "flagged_patterns")
+
+
 class PromptPolicyForm(forms.ModelForm):
     class Meta:
         model = PromptPolicy
-        fields = ["workspace", "blocked_terms", "blocked_patterns", "flagged_terms", "flagged_patterns"]
+        fields = ["workspace", *RULE_FIELDS]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        rules = {
-            k: cleaned.get(k) or []
-            for k in ("blocked_terms", "blocked_patterns", "flagged_terms", "flagged_patterns")
-        }
+        rules = {k: cleaned.get(k) or [] for k in RULE_FIELDS}
         try:
             cleaned.update(validate_rules(rules))
         except ApiError as exc:
@@ -76,7 +76,7 @@ class PromptPolicyAdmin(admin.ModelAdmin):
                 object_type="workspace",
                 object_id=obj.workspace_id,
                 data={
-                    "prompt_rules": form.cleaned_data and {k: getattr(obj, k) for k in form.Meta.fields[1:]},
+                    "prompt_rules": {k: getattr(obj, k) for k in RULE_FIELDS},
                     "via": "admin",
                 },
             )

@@ -94,3 +94,37 @@ def test_the_openapi_schema_describes_the_licence_routes():
     assert set(paths[f"{base}/assets/{{id}}/licence"]) == {"get", "put", "patch"}
     assert set(paths[f"{base}/assets/{{id}}/licence/revoke"]) == {"post"}
     assert set(paths[f"{base}/policy"]) == {"get", "put"}
+
+
+def test_prompt_rules_saved_in_the_django_admin_apply_and_are_audited(admin_client, workspace):
+    from governance.audit.models import AuditEvent
+    from governance.licensing import prompts
+
+    url = "/admin/licensing/promptpolicy/add/"
+    refused = admin_client.post(
+        url,
+        {
+            "workspace": workspace.pk,
+            "blocked_terms": "[]",
+            "blocked_patterns": '["(x*)*"]',
+            "flagged_terms": "[]",
+            "flagged_patterns": "[]",
+        },
+    )
+    assert refused.status_code == 200  # the form again, with the error
+    assert not prompts.rules_for(workspace)["blocked_patterns"]
+
+    saved = admin_client.post(
+        url,
+        {
+            "workspace": workspace.pk,
+            "blocked_terms": '["Globex"]',
+            "blocked_patterns": "[]",
+            "flagged_terms": '["celebrity"]',
+            "flagged_patterns": "[]",
+        },
+    )
+
+    assert saved.status_code == 302
+    assert prompts.rules_for(workspace)["blocked_terms"] == ["Globex"]
+    assert AuditEvent.objects.filter(action="policy.update", workspace_slug="acme").exists()
