@@ -41,6 +41,13 @@ def update_licence(access: WorkspaceAccess, asset: Asset, data: Any, *, partial:
         )
     if partial:
         current = LicenceRecord.objects.filter(asset=asset, is_current=True).first()
+        if current is not None and current.revoked_at is not None:
+            # A small fix must not silently lift a revocation; a new licence is a deliberate PUT.
+            raise Conflict(
+                "licence_revoked",
+                "The licence was revoked; send the complete new licence with PUT.",
+                details={"version": current.version},
+            )
         base = dict(current.data) if current is not None else {"kind": "unknown"}
         data = {**base, **data}
     return set_licence(asset=asset, data=data, actor=access.membership.user, source="api")

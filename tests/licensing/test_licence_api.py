@@ -145,3 +145,35 @@ def test_revoking_adds_a_revoked_version_and_makes_the_asset_unpublishable(edito
     codes = [r["code"] for r in gate.json()["reasons"]]
     assert "licence_revoked" in codes
     assert AuditEvent.objects.filter(action="licence.revoke", object_id=asset["id"]).exists()
+
+
+def test_a_revoked_licence_is_lifted_only_by_a_complete_new_licence(editor, upload):
+    asset = upload(licence=json.dumps(licences.owned()))
+    url = f"/api/v1/workspaces/acme/assets/{asset['id']}/licence"
+    editor.client.post(url + "/revoke", {"reason": "contract ended"}, format="json")
+
+    patched = editor.client.patch(url, {"licensor": "typo fixed"}, format="json")
+    assert patched.status_code == 409
+    assert patched.json()["error"]["code"] == "licence_revoked"
+
+    renewed = editor.client.put(url, licences.owned(licensor="Acme Studio (renewed)"), format="json")
+    assert renewed.status_code == 200
+    assert (renewed.json()["version"], renewed.json()["revoked"]) == (3, False)
+
+
+def test_the_history_costs_the_same_number_of_queries_for_many_versions(editor, upload):
+    asset = upload(licence=json.dumps(licences.owned()))
+    url = f"/api/v1/workspaces/acme/assets/{asset['id']}/licence"
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert editor.client.get(url + "/history").status_code == 200
+        return len(queries)
+
+    one = count()
+    for n in range(6):
+        editor.client.patch(url, {"notes": f"change {n}"}, format="json")
+    assert count() == one
