@@ -9,8 +9,26 @@ from governance.reviews.models import Review, WorkflowSettings
 from governance.reviews.summary import review_dict
 
 
-class ReviewSerializer(serializers.BaseSerializer):
-    """A review with its stages (who approved each) and every decision, as in ``review_summary``."""
+class ReviewSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A review with its stages (who approved each) and every decision, as in ``review_summary``.
+
+    The fields document the shape for the OpenAPI schema; the representation is ``review_dict``'s.
+    """
+
+    id = serializers.UUIDField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    sha256 = serializers.CharField(read_only=True)
+    round = serializers.IntegerField(read_only=True)
+    current_stage = serializers.CharField(read_only=True, allow_null=True)
+    requested_by = serializers.CharField(read_only=True, allow_null=True)
+    comment = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    stages = serializers.ListField(child=serializers.DictField(), read_only=True)
+    decisions = serializers.ListField(child=serializers.DictField(), read_only=True)
+    asset = serializers.DictField(read_only=True)
 
     def to_representation(self, review: Review) -> dict[str, Any]:
         data = review_dict(review)

@@ -96,7 +96,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceV
     def _reply(self, review: Review) -> Response:
         return Response(self.get_serializer(reviews_queryset().get(pk=review.pk)).data)
 
-    @extend_schema(request=DecisionSerializer, responses={200: dict})
+    @extend_schema(request=DecisionSerializer, responses={200: ReviewSerializer})
     @action(detail=True, methods=["post"])
     def decisions(self, request: Request, slug: str, pk: str) -> Response:
         body = DecisionSerializer(data=request.data)
@@ -104,14 +104,14 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceV
         review = actions.decide(self.access, self.get_object(), **body.validated_data)  # type: ignore[arg-type]
         return self._reply(review)
 
-    @extend_schema(request=CommentSerializer, responses={200: dict})
+    @extend_schema(request=CommentSerializer, responses={200: ReviewSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, slug: str, pk: str) -> Response:
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._reply(actions.withdraw(self.access, self.get_object(), **body.validated_data))  # type: ignore[arg-type]
 
-    @extend_schema(request=CommentSerializer, responses={200: dict})
+    @extend_schema(request=CommentSerializer, responses={200: ReviewSerializer})
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, slug: str, pk: str) -> Response:
         body = CommentSerializer(data=request.data)
@@ -148,7 +148,7 @@ class AssetReviewsView(WorkspaceScopedMixin, generics.GenericAPIView):
         reviews = reviews_queryset().filter(asset=asset)
         return Response({"results": [ReviewSerializer(r).data for r in reviews]})
 
-    @extend_schema(request=SubmitSerializer, responses={201: dict})
+    @extend_schema(request=SubmitSerializer, responses={201: ReviewSerializer})
     def post(self, request: Request, slug: str, pk: str) -> Response:
         body = SubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
