@@ -218,7 +218,7 @@ def _scalar(value: Any) -> str:
 def _reasons(licence: dict[str, Any] | None) -> list[dict[str, str]]:
     if not licence:
         return []
-    found = next((licence[k] for k in REASON_KEYS if isinstance(licence.get(k), list)), [])
+    found: list[Any] = next((licence[k] for k in REASON_KEYS if isinstance(licence.get(k), list)), [])
     return [r if isinstance(r, dict) else {"message": str(r)} for r in found]
 
 

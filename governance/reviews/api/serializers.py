@@ -9,7 +9,7 @@ from governance.reviews.models import Review, WorkflowSettings
 from governance.reviews.summary import review_dict
 
 
-class ReviewSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReviewSerializer(serializers.Serializer):
     """A review with its stages (who approved each) and every decision, as in ``review_summary``.
 
     The fields document the shape for the OpenAPI schema; the representation is ``review_dict``'s.
