@@ -4,7 +4,7 @@ dwtDctSvd quantises the largest singular value of each 4x4 block of the Haar LL 
 carrier bit ``k`` goes into every block whose row-major index is ``k`` modulo the carrier length.
 
 On top of it, measured on real photos (docs/benchmarks.md):
-- **Spreading.** Each of the 128 codeword bits is placed at 8 positions of a 1152-bit carrier, in a fixed
+- **Spreading.** Each of the 192 codeword bits is placed at 8 positions of a 1664-bit carrier, in a fixed
   pseudo-random order; with the library's plain layout a bit occupies one column of blocks, so a dark or
   flat column silenced whole bits.
 - **Pilots.** 16 known bits (alternating 0/1) travel with the payload. Lossy chroma coding (WebP, JPEG)
@@ -25,12 +25,13 @@ import hashlib
 
 import numpy as np
 
+from governance.watermark.payload import CODEWORD_BITS
+
 # imwatermark refuses images with fewer pixels than this.
 MIN_PIXELS = 256 * 256
 # Quantisation step on the U channel (the library's default for dwtDctSvd: invisible, ~42 dB PSNR).
 SCALE = 36
 BLOCK = 4
-CODEWORD_BITS = 128
 PILOTS = np.array([i % 2 for i in range(16)], dtype=np.uint8)
 SPREAD = 8
 LOGICAL_BITS = CODEWORD_BITS + PILOTS.size
