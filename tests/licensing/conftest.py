@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 
+from fixtures.images import image_bytes
 from governance import clock
 from governance.licensing import record_licence
 from photai_dam.assets.models import Asset, AssetParent
@@ -51,7 +53,7 @@ def make_model(db: None):
 
 @pytest.fixture
 def make_asset(workspace: Any, editor: Any):
-    """An asset row (licence logic needs no file): an upload with a licence, or an output with lineage."""
+    """An asset with real stored bytes: an upload with a licence, or an output with its lineage and job."""
 
     def _make(
         licence: dict[str, Any] | None = None,
@@ -65,19 +67,22 @@ def make_asset(workspace: Any, editor: Any):
     ) -> Asset:
         pk = uuid.uuid4()
         origin = origin or ("ai_edited" if parents else "upload")
-        asset = Asset.objects.create(
+        # Real bytes on the storage, so the provenance part of the gate reads an actual file.
+        data = image_bytes("PNG", 16, 12, seed=pk.int % 1000)
+        asset = Asset(
             id=pk,
             workspace=ws or workspace,
             title=title or f"{origin} {str(pk)[:8]}",
-            file=f"workspaces/test/{pk}.png",
-            sha256=hashlib.sha256(pk.bytes).hexdigest(),
+            sha256=hashlib.sha256(data).hexdigest(),
             mime_type="image/png",
-            width=8,
-            height=8,
-            size=100,
+            width=16,
+            height=12,
+            size=len(data),
             origin=origin,
             created_by=editor.user,
         )
+        asset.file.save("asset.png", ContentFile(data), save=False)
+        asset.save(force_insert=True)
         if origin == "upload":
             record_licence(asset=asset, data=licence, actor=editor.user, source="upload")
         else:
