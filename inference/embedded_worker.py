@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -23,12 +24,28 @@ def start(worker_threads: int = 2) -> dramatiq.Worker:
             import inference.tasks  # noqa: F401  (declares the actors on the broker)
 
             broker = dramatiq.get_broker()
+            start_time_limits(broker)
             _worker = dramatiq.Worker(
                 broker, worker_threads=worker_threads, worker_timeout=settings.DRAMATIQ_WORKER_TIMEOUT_MS
             )
             _worker.start()
             logger.info("embedded Dramatiq worker started on queues %s", sorted(broker.get_declared_queues()))
         return _worker
+
+
+def start_time_limits(broker: dramatiq.Broker) -> None:
+    """Start the TimeLimit middleware's watchdog, as the dramatiq CLI does at process boot.
+
+    A worker started in-process (this embedded one, tests) never sees the ``process_boot`` event, so
+    without this a job would have no time limit at all.
+    """
+    from dramatiq.middleware import TimeLimit
+
+    for middleware in broker.middleware:
+        manager = getattr(middleware, "manager", None)
+        if isinstance(middleware, TimeLimit) and manager is not None and not manager.is_alive():
+            with contextlib.suppress(RuntimeError):  # another thread started it first
+                manager.start()
 
 
 def stop() -> None:

@@ -256,7 +256,9 @@ def pipeline_size_bytes(pipeline: Any) -> int:
 class PipelineCache:
     """LRU of loaded pipelines within a memory budget; thread-safe, one load per key at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget_bytes: int | None = None) -> None:
+        # None: from settings (PHOTAI_MODEL_CACHE_MB, else a share of the device's memory).
+        self._budget_bytes = budget_bytes
         self._entries: OrderedDict[CacheKey, LoadedPipeline] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[CacheKey, threading.Lock] = {}
@@ -267,6 +269,8 @@ class PipelineCache:
         self.load_seconds = 0.0
 
     def budget_bytes(self, device: str) -> int:
+        if self._budget_bytes is not None:
+            return self._budget_bytes
         if settings.INFERENCE_CACHE_BUDGET_MB:
             return settings.INFERENCE_CACHE_BUDGET_MB * 1024 * 1024
         if device.startswith("cuda"):

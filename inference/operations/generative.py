@@ -76,6 +76,8 @@ def _validator(operation: str) -> Callable[[dict[str, Any], Sequence[Asset], str
         problems = registry.model_errors(operation, key)
         if problems:
             errors["model"] = problems
+        else:
+            errors.update(_size_errors(operation, params, inputs, registry.get_model(str(key))))
         if operation == "upscale_x4" and inputs:
             source = inputs[0]
             if max(source.width, source.height) > UPSCALE_X4_MAX_INPUT_SIDE:
@@ -88,6 +90,41 @@ def _validator(operation: str) -> Callable[[dict[str, Any], Sequence[Asset], str
         return errors
 
     return validate
+
+
+def working_size(width: int, height: int) -> tuple[int, int]:
+    """The size a source is worked on: within INFERENCE_MAX_SIDE, sides a multiple of 8 (the VAE's factor)."""
+    scale = min(1.0, settings.INFERENCE_MAX_SIDE / max(width, height))
+    return max(64, int(width * scale) // 8 * 8), max(64, int(height * scale) // 8 * 8)
+
+
+def _size_errors(
+    operation: str, params: dict[str, Any], inputs: Sequence[Asset], record: ModelRecord | None
+) -> dict[str, list[str]]:
+    """Refuse, before anything is queued, an output too small to carry the watermark finalisation embeds
+    (governance refuses to store an AI output without one)."""
+    from governance import watermark
+
+    if inputs and operation == "inpaint":
+        size, field = (inputs[0].width, inputs[0].height), "inputs"  # composited back at the source's size
+    elif inputs and operation == "upscale_x4":
+        size, field = (inputs[0].width * 4, inputs[0].height * 4), "inputs"
+    elif inputs:
+        size, field = working_size(inputs[0].width, inputs[0].height), "inputs"
+    else:
+        defaults = {**FALLBACKS[operation], **((record.default_params or {}) if record else {})}
+        size, field = (
+            (params.get("width", defaults["width"]), params.get("height", defaults["height"])),
+            "width",
+        )
+    if watermark.can_carry(*size):
+        return {}
+    return {
+        field: [
+            f"the output would be {size[0]}x{size[1]}; AI outputs need at least "
+            f"{watermark.MIN_PIXELS} pixels (256x256) to carry their watermark"
+        ]
+    }
 
 
 def _completer(operation: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -122,10 +159,7 @@ def _working_image(image: Image.Image) -> Image.Image:
     image = ImageOps.exif_transpose(image)
     if image.mode != "RGB":
         image = image.convert("RGBA").convert("RGB") if "A" in image.getbands() else image.convert("RGB")
-    limit = settings.INFERENCE_MAX_SIDE
-    scale = min(1.0, limit / max(image.size))
-    width = max(64, int(image.width * scale) // 8 * 8)
-    height = max(64, int(image.height * scale) // 8 * 8)
+    width, height = working_size(image.width, image.height)
     if (width, height) != image.size:
         image = image.resize((width, height), Image.Resampling.LANCZOS)
     return image
@@ -343,9 +377,10 @@ def _inpaint(ctx: RunContext) -> list[RunOutput]:
     # Only the masked area may change: paste the generated pixels into the full-resolution original through
     # a slightly feathered mask, so everything outside it keeps its exact original pixels.
     hard = _working_mask(mask_input.image, original.size)
-    blend = ImageChops.lighter(
-        hard.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2)), hard
-    )
+    feathered = hard.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(1))
+    # The feather never reaches further than 4 px from the mask: beyond that the pixels are the original's.
+    bound = hard.filter(ImageFilter.MaxFilter(9))
+    blend = ImageChops.lighter(ImageChops.multiply(feathered, bound), hard)
     composited = [
         Image.composite(image.resize(original.size, Image.Resampling.LANCZOS), original, blend)
         for image in images

@@ -32,7 +32,9 @@ def _succeeded(job: dict) -> str:
     return job["outputs"][0]
 
 
-def test_crop_to_each_preset_hits_the_aspect_ratio_and_keeps_the_focal_point(editor, upload, worker, wait_for_job):
+def test_crop_to_each_preset_hits_the_aspect_ratio_and_keeps_the_focal_point(
+    editor, upload, worker, wait_for_job
+):
     # given a 640x480 photo with a small marker near its right edge, and that marker as the focal point
     image = Image.new("RGB", (640, 480), (200, 200, 200))
     ImageDraw.Draw(image).rectangle([590, 90, 600, 100], fill=RED)
@@ -41,7 +43,11 @@ def test_crop_to_each_preset_hits_the_aspect_ratio_and_keeps_the_focal_point(edi
 
     for preset, ratio in [("1:1", 1.0), ("4:5", 0.8), ("9:16", 9 / 16), ("16:9", 16 / 9), ("1.91:1", 1.91)]:
         job = run_job(
-            editor, wait_for_job, "crop", inputs=[source["id"]], params={"preset": preset, "focal_point": focal}
+            editor,
+            wait_for_job,
+            "crop",
+            inputs=[source["id"]],
+            params={"preset": preset, "focal_point": focal},
         )
         cropped, _ = download(editor, _succeeded(job))
         width, height = cropped.size
@@ -70,14 +76,18 @@ def test_crop_without_a_focal_point_finds_the_salient_subject(editor, upload, wo
 def test_convert_writes_the_format_and_quality_asked_for(editor, upload, worker, wait_for_job):
     source = upload(png(_textured_background(200, 120)))
 
-    job = run_job(editor, wait_for_job, "convert", inputs=[source["id"]], params={"format": "jpeg", "quality": 20})
+    job = run_job(
+        editor, wait_for_job, "convert", inputs=[source["id"]], params={"format": "jpeg", "quality": 20}
+    )
     jpeg, _ = download(editor, _succeeded(job))
     assert jpeg.format == "JPEG"
     assert asset(editor, job["outputs"][0])["mime_type"] == "image/jpeg"
     # libjpeg scales the standard luminance table (DC entry 16) by 5000/q % for q < 50: 16 * 250% = 40
     assert jpeg.quantization[0][0] == 40
 
-    job = run_job(editor, wait_for_job, "convert", inputs=[source["id"]], params={"format": "webp", "quality": 90})
+    job = run_job(
+        editor, wait_for_job, "convert", inputs=[source["id"]], params={"format": "webp", "quality": 90}
+    )
     webp, _ = download(editor, _succeeded(job))
     assert webp.format == "WEBP"
     assert webp.size == (200, 120)
@@ -87,7 +97,9 @@ def test_convert_flattens_transparency_onto_white_for_jpeg(editor, upload, worke
     transparent = Image.new("RGBA", (64, 64), (255, 0, 0, 0))
     source = upload(png(transparent))
 
-    job = run_job(editor, wait_for_job, "convert", inputs=[source["id"]], params={"format": "jpeg", "quality": 95})
+    job = run_job(
+        editor, wait_for_job, "convert", inputs=[source["id"]], params={"format": "jpeg", "quality": 95}
+    )
 
     jpeg, _ = download(editor, _succeeded(job))
     assert np.asarray(jpeg.convert("RGB")).min() >= 250
@@ -113,7 +125,9 @@ def test_upscale_refuses_an_output_above_the_pixel_limit(editor, upload, setting
     assert "factor" in response.json()["error"]["details"]["fields"]
 
 
-def test_remove_object_leaves_none_of_the_objects_colour_inside_the_mask(editor, upload, worker, wait_for_job):
+def test_remove_object_leaves_none_of_the_objects_colour_inside_the_mask(
+    editor, upload, worker, wait_for_job
+):
     # given a red box on a textured background and a mask drawn tightly over it
     image = _textured_background(240, 160)
     ImageDraw.Draw(image).rectangle([90, 50, 150, 110], fill=RED)

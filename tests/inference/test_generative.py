@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 OWNED = json.dumps({"kind": "owned"})
 
 
-def _photo(width: int = 96, height: int = 64) -> bytes:
+def _photo(width: int = 320, height: int = 256) -> bytes:
     image = Image.new("RGB", (width, height), (40, 120, 200))
     ImageDraw.Draw(image).ellipse(
         [width // 4, height // 4, 3 * width // 4, 3 * height // 4], fill=(220, 60, 40)
@@ -30,7 +30,7 @@ def _photo(width: int = 96, height: int = 64) -> bytes:
     return png(image)
 
 
-def _mask(width: int = 96, height: int = 64) -> bytes:
+def _mask(width: int = 320, height: int = 256) -> bytes:
     mask = Image.new("L", (width, height), 0)
     ImageDraw.Draw(mask).rectangle([width // 4, height // 4, 3 * width // 4, 3 * height // 4], fill=255)
     return png(mask)
@@ -53,7 +53,7 @@ def test_text_to_image_stores_an_ai_generated_asset_with_model_and_seed(
         editor,
         wait_for_job,
         "text_to_image",
-        params={"model": "tiny-sd", "width": 80, "height": 64, "steps": 2, "seed": 1234},
+        params={"model": "tiny-sd", "width": 320, "height": 256, "steps": 2, "seed": 1234},
         prompt="a red bicycle on a beach",
     )
 
@@ -64,9 +64,9 @@ def test_text_to_image_stores_an_ai_generated_asset_with_model_and_seed(
     output = asset(editor, job["outputs"][0])
     assert output["origin"] == "ai_generated"
     assert output["parents"] == []
-    assert (output["width"], output["height"]) == (80, 64)
+    assert (output["width"], output["height"]) == (320, 256)
     image, _ = download(editor, job["outputs"][0])
-    assert image.size == (80, 64)
+    assert image.size == (320, 256)
     _assert_model_recorded(job, "tiny-sd", tiny_model_root)
     assert job["seed"] == 1234
 
@@ -74,7 +74,7 @@ def test_text_to_image_stores_an_ai_generated_asset_with_model_and_seed(
 def test_a_job_without_model_or_seed_runs_the_default_model_and_records_a_drawn_seed(
     editor, tiny_models, worker, wait_for_job
 ):
-    response = submit(editor, "text_to_image", params={"width": 64, "height": 64}, prompt="a lighthouse")
+    response = submit(editor, "text_to_image", params={"width": 256, "height": 256}, prompt="a lighthouse")
     assert response.status_code == 202, response.content
     # the saved job names the model that will run, so policy and reviewers see it before it runs
     assert response.json()["params"]["model"] == "tiny-sd"
@@ -106,7 +106,7 @@ def test_image_to_image_keeps_lineage_to_its_source(
     output = asset(editor, job["outputs"][0])
     assert output["origin"] == "ai_edited"
     assert output["parents"] == [{"id": source["id"], "relationship": "parentOf"}]
-    assert (output["width"], output["height"]) == (96, 64)
+    assert (output["width"], output["height"]) == (320, 256)
     _assert_model_recorded(job, "tiny-sd", tiny_model_root)
 
 
@@ -129,7 +129,7 @@ def test_inpaint_uses_source_and_mask_and_keeps_the_size(
     output = asset(editor, job["outputs"][0])
     assert output["origin"] == "ai_edited"
     assert [p["id"] for p in output["parents"]] == [source["id"], mask["id"]]
-    assert (output["width"], output["height"]) == (96, 64)
+    assert (output["width"], output["height"]) == (320, 256)
     _assert_model_recorded(job, "tiny-inpaint", tiny_model_root)
 
 
@@ -138,7 +138,7 @@ def test_variants_store_n_outputs_from_one_batch(editor, tiny_models, worker, wa
         editor,
         wait_for_job,
         "variants",
-        params={"count": 3, "seed": 100, "steps": 2, "width": 64, "height": 64},
+        params={"count": 3, "seed": 100, "steps": 2, "width": 256, "height": 256},
         prompt="a product shot of a sneaker",
     )
 
@@ -170,13 +170,13 @@ def test_variants_of_a_source_image(editor, upload, tiny_models, worker, wait_fo
 def test_upscale_x4_makes_the_source_four_times_larger(
     editor, upload, tiny_models, tiny_model_root, worker, wait_for_job
 ):
-    source = upload(_photo(32, 24), licence=OWNED)
+    source = upload(_photo(64, 64), licence=OWNED)
 
     job = run_job(editor, wait_for_job, "upscale_x4", inputs=[source["id"]], params={"steps": 2})
 
     assert job["status"] == "succeeded", job
     output = asset(editor, job["outputs"][0])
-    assert (output["width"], output["height"]) == (128, 96)
+    assert (output["width"], output["height"]) == (256, 256)
     assert output["parents"] == [{"id": source["id"], "relationship": "parentOf"}]
     _assert_model_recorded(job, "tiny-upscaler", tiny_model_root)
 

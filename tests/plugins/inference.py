@@ -30,7 +30,7 @@ def tiny_model_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def tiny_models(db: None, settings: Any, tiny_model_root: Path) -> Iterator[dict[str, Any]]:
-    """ModelRecords for the tiny pipelines (and the defaults of every generative operation pointing at them)."""
+    """ModelRecords for the tiny pipelines; every generative operation's default model is one of them."""
     from inference.models import ModelRecord
 
     settings.INFERENCE_MODEL_ROOTS = [str(tiny_model_root)]
@@ -52,7 +52,7 @@ def tiny_models(db: None, settings: Any, tiny_model_root: Path) -> Iterator[dict
             pipeline_task=task,
             licence_id="apache-2.0",
             commercial_use_allowed=True,
-            default_params={"steps": 2, "width": 64, "height": 64},
+            default_params={"steps": 2, "width": 256, "height": 256},
         )
         for task, key in TINY_KEYS.items()
     }
