@@ -6,7 +6,7 @@ from inference.models import ModelRecord
 
 
 @admin.register(ModelRecord)
-class ModelRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ModelRecordAdmin(admin.ModelAdmin):
     list_display = [
         "key",
         "name",

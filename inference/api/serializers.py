@@ -14,7 +14,7 @@ _HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 _NUMBER_KEYS = {"width", "height", "steps", "guidance", "strength", "noise_level"}
 
 
-class ModelRecordSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ModelRecordSerializer(serializers.ModelSerializer):
     key = serializers.SlugField(max_length=100)
     pipeline_task = serializers.ChoiceField(choices=PipelineTask.choices)
     dtype = serializers.ChoiceField(choices=Dtype.choices, default=Dtype.AUTO)

@@ -23,7 +23,7 @@ class OperationListView(APIView):
         return Response({"results": [op.describe() for op in catalog.all_operations()]})
 
 
-class ModelListView(generics.ListCreateAPIView):  # type: ignore[type-arg]
+class ModelListView(generics.ListCreateAPIView):
     """The model registry: every registered model with its licence facts; admins register new ones."""
 
     serializer_class = ModelRecordSerializer
@@ -58,5 +58,5 @@ class ModelListView(generics.ListCreateAPIView):  # type: ignore[type-arg]
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        record = actions.register_model(request.user, data)  # type: ignore[arg-type]
+        record = actions.register_model(request.user, data)
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)

@@ -356,9 +356,8 @@ def _grabcut_matte(
     bgd_model = np.zeros((1, 65), np.float64)
     fgd_model = np.zeros((1, 65), np.float64)
     try:
-        cv2.grabCut(
-            bgr, mask, rect if mode == cv2.GC_INIT_WITH_RECT else None, bgd_model, fgd_model, iterations, mode
-        )
+        # OpenCV ignores the rectangle when it initialises from the mask.
+        cv2.grabCut(bgr, mask, rect or (0, 0, 0, 0), bgd_model, fgd_model, iterations, mode)
     except cv2.error as exc:
         raise PermanentJobError(
             "segmentation_failed", f"GrabCut could not separate the subject: {exc}"

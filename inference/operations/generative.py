@@ -288,7 +288,7 @@ def _outputs(
     info: ModelInfo = registry.model_info(
         record, revision=loaded.resolved_revision, weights_hash=loaded.weights_hash
     )
-    recorded = {
+    recorded: dict[str, Any] = {
         k: params[k]
         for k in ("steps", "guidance", "strength", "noise_level", "width", "height")
         if k in params
