@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = DST + "trainedAlgorithmicMedia"
 COMPOSITE_TRAINED = DST + "compositeWithTrainedAlgorithmicMedia"
+ALGORITHMIC = DST + "algorithmicMedia"
 GENERATION_LABEL = "com.photai.generation"
 TRAINING_MINING_LABEL = "cawg.training-mining"
 SOFT_BINDING_ALG = "com.photai.watermark.dwtdctsvd-rs.v1"
@@ -107,8 +108,12 @@ def actions_for(spec: OutputSpec, *, mime_type: str, watermarked: bool) -> tuple
             )
     else:
         if parent is None:
-            # A rendition needs a source; the first action must be created or opened, so say what it is.
-            actions.append({"action": "c2pa.created", "softwareAgent": agent})
+            # A classical operation without a source drew the image itself; c2pa requires the first action
+            # to be created or opened, and created to carry a digital source type.
+            source_type = ALGORITHMIC
+            actions.append(
+                {"action": "c2pa.created", "digitalSourceType": ALGORITHMIC, "softwareAgent": agent}
+            )
         named = _CLASSICAL_ACTIONS.get(spec.operation)
         resized = parent is not None and (parent.width, parent.height) != (
             spec.image.width,
