@@ -232,3 +232,16 @@ def test_a_malformed_key_stops_start_up_with_a_named_check(settings):
 
     with pytest.raises(SystemCheckError, match=r"photai\.E701"):
         call_command("check")
+
+
+def test_the_django_admin_shows_connections_without_their_secrets(admin_member, client, django_user_model):
+    created = admin_member.client.post(URL, _shopify(), format="json").json()
+    superuser = django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-123")
+    client.force_login(superuser)
+
+    page = client.get(f"/admin/integrations/connection/{created['id']}/change/")
+
+    assert page.status_code == 200
+    assert b"Main shop" in page.content
+    assert TOKEN.encode() not in page.content
+    assert Connection.objects.get(pk=created["id"]).credentials_encrypted.encode() not in page.content
