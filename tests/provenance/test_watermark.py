@@ -148,7 +148,10 @@ def test_the_vectorised_embedder_writes_what_the_librarys_decoder_reads_and_vice
     library_reads = np.asarray(
         WatermarkDecoder("bits", carrier.CARRIER_BITS).decode(ours, "dwtDctSvd"), dtype=bool
     )
-    assert np.array_equal(library_reads, expected)
+    # 8-bit rounding and colour clipping flip a few single-vote positions, for the library's own marks too
+    # (measured: 16 vs 19 of 1664 here); the error correction is there for exactly that
+    assert np.mean(library_reads != expected) < 0.03
+    assert watermark.decode(Image.fromarray(np.ascontiguousarray(ours[:, :, ::-1])), rescale=False) == 31337
 
     # and an image marked by imwatermark's own encoder decodes to the id through our reader
     theirs = carrier.embed_bits_with_library(bgr, codeword)
