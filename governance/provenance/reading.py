@@ -55,8 +55,8 @@ def describe(report: dict[str, Any] | None) -> dict[str, Any]:
     failures = [
         {"code": f.get("code"), "explanation": f.get("explanation", "")} for f in results.get("failure", [])
     ]
-    # Older readers report problems only in the flat list.
-    if not failures:
+    # Readers without per-manifest results report problems only in the flat list.
+    if "validation_results" not in report:
         failures = [
             {"code": f.get("code"), "explanation": f.get("explanation", "")}
             for f in report.get("validation_status", []) or []
@@ -67,7 +67,7 @@ def describe(report: dict[str, Any] | None) -> dict[str, Any]:
     actions = actions_data.get("actions", []) if isinstance(actions_data, dict) else []
     source_type = next((a.get("digitalSourceType") for a in actions if a.get("digitalSourceType")), None)
     signature = active.get("signature_info") or {}
-    generator = next(iter(active.get("claim_generator_info") or []), {})
+    generator: dict[str, Any] = next(iter(active.get("claim_generator_info") or []), {})
     ingredients = []
     for ingredient in active.get("ingredients", []):
         ingredient_results = (ingredient.get("validation_results") or {}).get("activeManifest") or {}
