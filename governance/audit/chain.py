@@ -72,7 +72,9 @@ def append(
     label = actor_label or (getattr(actor, "username", None) if actor is not None else None) or "system"
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    with transaction.atomic():
+    # No savepoint: a failed append must fail the caller's whole transaction anyway (its state change
+    # may not commit without its event), and a savepoint costs two more round trips per state change.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         prev_hash = last or GENESIS_HASH
