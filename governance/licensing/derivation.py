@@ -175,6 +175,7 @@ class _Builder:
         self.model: dict[str, Any] | None = None
         self.restrictions: list[Restriction] = []
         self._seen: set[Any] = set()
+        self._models: dict[str, Any] = {}  # one registry look-up per model key, however often it recurs
 
     # --- walking -------------------------------------------------------------------------------------
     def walk(self, asset: Asset, path: list[str], depth: int = 0) -> None:
@@ -316,7 +317,9 @@ class _Builder:
             )
             return
         src = f"model:{key}"
-        record = model_record(key)
+        if key not in self._models:
+            self._models[key] = model_record(key)
+        record = self._models[key]
         if record is None:
             if self.model is None:
                 self.model = {"key": key, "licence_id": None, "commercial_use_allowed": None}
