@@ -448,3 +448,49 @@ def test_revoking_takes_a_live_publication_down(
     assert publication.unpublish_reason == "approval revoked: wrong model"
     assert AuditEvent.objects.filter(action="review.revoke").get().data["unpublished"] == 1
     assert AuditEvent.objects.filter(action="publication.unpublish", object_id=str(publication.pk)).exists()
+
+
+def test_an_approval_is_bound_to_the_bytes_it_was_given_for(
+    brand_reviewer, legal_reviewer, make_output, submit, decide
+):
+    from photai_dam.assets.models import Asset as AssetModel
+
+    output = make_output()
+    review = submit(output).json()
+    decide(brand_reviewer, review["id"], "approve", output.sha256)
+    decide(legal_reviewer, review["id"], "approve", output.sha256)
+    assert reviews.is_approved(output) is True
+
+    # when the asset's bytes are no longer those that were approved (e.g. the file was replaced)
+    AssetModel.objects.filter(pk=output.pk).update(sha256="e" * 64)
+    output.refresh_from_db()
+
+    # then the approval no longer counts
+    assert reviews.is_approved(output) is False
+    assert reviews.review_summary(output)["approved"] is False
+
+
+def test_attestations_cannot_be_repeated_or_reopened(admin_member, upload, submit):
+    uploaded = Asset.objects.get(pk=upload()["id"])
+    review = submit(uploaded, member=admin_member, approve_for_use=True).json()
+
+    response = submit(uploaded, member=admin_member, approve_for_use=True)
+    assert response.status_code == 409 and _error(response) == "already_approved"
+    response = admin_member.client.post(
+        f"/api/v1/workspaces/acme/reviews/{review['id']}/reopen", {}, format="json"
+    )
+    assert response.status_code == 409 and _error(response) == "invalid_transition"
+
+
+def test_revoking_names_the_bytes_too(
+    admin_member, brand_reviewer, legal_reviewer, make_output, submit, decide
+):
+    output = make_output()
+    review = submit(output).json()
+    decide(brand_reviewer, review["id"], "approve", output.sha256)
+    decide(legal_reviewer, review["id"], "approve", output.sha256)
+
+    response = decide(admin_member, review["id"], "reject", "1" * 64)
+
+    assert response.status_code == 409 and _error(response) == "hash_mismatch"
+    assert reviews.is_approved(output) is True
