@@ -143,7 +143,14 @@ def _download(record: ModelRecord) -> tuple[Path, str]:
     ) as exc:
         raise PermanentJobError("model_not_found", f"model {record.key}: {exc}") from exc
     except (OSError, ValueError) as exc:
-        # Network trouble or an offline machine without the files cached: another worker (or later) may do.
+        from huggingface_hub import constants as hub_constants
+
+        if hub_constants.HF_HUB_OFFLINE:
+            # Offline by configuration (HF_HUB_OFFLINE=1) and not in the cache: waiting will not help.
+            raise PermanentJobError(
+                "model_not_downloaded", f"model {record.key} is not in this worker's cache and it is offline"
+            ) from exc
+        # Network trouble: another worker, or this one a little later, may succeed.
         raise TransientJobError("model_download_failed", f"model {record.key}: {exc}") from exc
     # The hub cache lays snapshots out as .../snapshots/<commit>: that commit is the revision that ran.
     return folder, folder.name

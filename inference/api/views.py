@@ -24,7 +24,13 @@ class OperationListView(APIView):
 
 
 class ModelListView(generics.ListCreateAPIView):
-    """The model registry: every registered model with its licence facts; admins register new ones."""
+    """The model registry: every registered model with its licence facts.
+
+    Any signed-in user may list it (editors pick ``params.model`` from it). Registering (POST) needs staff
+    status or the admin role in at least one workspace: the registry is shared by every workspace, and what
+    each workspace may use is decided by policy from the licence facts. A local folder must lie inside
+    PHOTAI_MODEL_ROOTS and hold a diffusers pipeline; its path is shown only to those who may register.
+    """
 
     serializer_class = ModelRecordSerializer
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
@@ -269,3 +272,21 @@ def test_the_operation_catalog_lists_every_operation_with_its_schema(editor):
         "seed",
         "model",
     }
+
+
+def test_register_tiny_models_builds_and_registers_them_once(settings, tmp_path):
+    from django.core.management import call_command
+
+    settings.INFERENCE_MODEL_ROOTS = [str(tmp_path)]
+
+    call_command("register_tiny_models", stdout=io.StringIO())
+    call_command("register_tiny_models", stdout=io.StringIO())  # idempotent
+
+    records = ModelRecord.objects.filter(key__startswith="tiny-").order_by("key")
+    assert [(r.key, r.pipeline_task) for r in records] == [
+        ("tiny-img2img", "image_to_image"),
+        ("tiny-inpaint", "inpainting"),
+        ("tiny-sd", "text_to_image"),
+        ("tiny-upscaler", "upscaling"),
+    ]
+    assert all((Path(r.local_path) / "model_index.json").is_file() for r in records)

@@ -1,0 +1,58 @@
+"""Build tiny random-weight pipelines and register them, so generative operations run on a machine that
+cannot download real weights (the embedded demo, CI). Their outputs are noise, by design."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from inference import registry
+from inference.models import ModelRecord
+
+KEYS = {
+    "text_to_image": "tiny-sd",
+    "image_to_image": "tiny-img2img",
+    "inpainting": "tiny-inpaint",
+    "upscaling": "tiny-upscaler",
+}
+
+
+class Command(BaseCommand):
+    help = "Build tiny random-weight diffusers models under a model root and register them (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--root", help="folder to build into (default: the first of PHOTAI_MODEL_ROOTS)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from fixtures.tiny_models import build_tiny_pipeline
+
+        root = Path(options["root"] or settings.INFERENCE_MODEL_ROOTS[0])
+        if registry.allowed_local_path(str(root)) is None:
+            raise CommandError(f"{root} is not inside PHOTAI_MODEL_ROOTS ({settings.INFERENCE_MODEL_ROOTS})")
+        for task, key in KEYS.items():
+            folder = root / key
+            if not (folder / "model_index.json").is_file():
+                build_tiny_pipeline(task, folder)
+            _, created = ModelRecord.objects.update_or_create(
+                key=key,
+                defaults={
+                    "name": f"Tiny random-weight {task} (demo/testing only)",
+                    "local_path": str(folder.resolve()),
+                    "hub_repo_id": "",
+                    "revision": "tiny-1",
+                    "pipeline_task": task,
+                    "licence_id": "apache-2.0",
+                    "commercial_use_allowed": True,
+                    "licence_notes": "Random weights built by fixtures/tiny_models.py; no training data.",
+                    "default_params": {"steps": 4, "width": 256, "height": 256},
+                },
+            )
+            self.stdout.write(f"{'registered' if created else 'updated'} {key} at {folder}")
+        self.stdout.write(
+            "Use them with params.model, or make them the defaults: "
+            "PHOTAI_DEFAULT_MODELS=text_to_image=tiny-sd,image_to_image=tiny-sd,variants=tiny-sd,"
+            "inpaint=tiny-inpaint,upscale_x4=tiny-upscaler"
+        )
