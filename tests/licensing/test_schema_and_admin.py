@@ -128,3 +128,13 @@ def test_prompt_rules_saved_in_the_django_admin_apply_and_are_audited(admin_clie
     assert saved.status_code == 302
     assert prompts.rules_for(workspace)["blocked_terms"] == ["Globex"]
     assert AuditEvent.objects.filter(action="policy.update", workspace_slug="acme").exists()
+
+
+def test_system_checks_catch_a_misspelt_commercial_channel(settings):
+    from governance.licensing.checks import check_licensing_settings
+
+    assert check_licensing_settings(None) == []
+    settings.LICENCE_COMMERCIAL_CHANNELS = ["advertising", "adverts"]
+    settings.PROMPT_PATTERN_TIMEOUT_S = 30
+
+    assert [e.id for e in check_licensing_settings(None)] == ["licensing.E001", "licensing.E002"]
