@@ -494,3 +494,25 @@ def test_revoking_names_the_bytes_too(
 
     assert response.status_code == 409 and _error(response) == "hash_mismatch"
     assert reviews.is_approved(output) is True
+
+
+def test_the_review_list_costs_the_same_queries_for_many_reviews(brand_reviewer, make_output, submit, decide):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_list() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = brand_reviewer.client.get("/api/v1/workspaces/acme/reviews?assigned_to_me=true")
+        assert response.status_code == 200
+        return len(captured.captured_queries), response.json()["count"]
+
+    for seed in range(2):
+        submit(make_output(seed=seed))
+    few, count_few = queries_for_list()
+    for seed in range(2, 6):
+        review = submit(make_output(seed=seed)).json()
+    decide(brand_reviewer, review["id"], "request_changes", review["sha256"])
+    many, count_many = queries_for_list()
+
+    assert (count_few, count_many) == (2, 5)
+    assert many == few
