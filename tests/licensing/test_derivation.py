@@ -182,6 +182,8 @@ def test_the_effective_licence_endpoint_shows_the_derivation(editor, make_asset,
     output = make_asset(parents=(stock,), model_key="nc-model")
 
     body = editor.client.get(f"/api/v1/workspaces/acme/assets/{output.pk}/licence/effective").json()
+    own = editor.client.get(f"/api/v1/workspaces/acme/assets/{output.pk}/licence")
+    assert (own.status_code, own.json()["error"]["code"]) == (404, "no_own_licence")
 
     assert body["channels"] == ["web", "social"]
     assert body["territories"] == ["GB", "US"]

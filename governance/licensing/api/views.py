@@ -42,8 +42,11 @@ class AssetLicenceViewSet(WorkspaceViewSet):
             LicenceRecord.objects.filter(asset=asset, is_current=True).select_related("created_by").first()
         )
         if record is None:
+            # Outputs and renditions inherit; they have a record only when someone narrowed it by hand.
             raise ApiError(
-                "not_found", "The asset has no licence of its own (see licence/effective).", status_code=404
+                "no_own_licence",
+                "The asset has no licence of its own; see licence/effective for what it inherits.",
+                status_code=404,
             )
         return Response(LicenceRecordSerializer(record).data)
 
