@@ -516,3 +516,17 @@ def test_the_review_list_costs_the_same_queries_for_many_reviews(brand_reviewer,
 
     assert (count_few, count_many) == (2, 5)
     assert many == few
+
+
+def test_someone_who_approved_one_stage_is_not_assigned_the_next(
+    make_member, workspace, make_output, submit, decide
+):
+    both = make_member(workspace, "two-hats", ["brand_reviewer", "legal_reviewer"])
+    output = make_output()
+    review = submit(output).json()
+    url = "/api/v1/workspaces/acme/reviews?assigned_to_me=true"
+    assert both.client.get(url).json()["count"] == 1
+
+    decide(both, review["id"], "approve", output.sha256)
+
+    assert both.client.get(url).json()["count"] == 0  # legal must be someone else

@@ -9,10 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from governance import reviews
-
-expect = pytest.importorskip("playwright.sync_api").expect
 from tests.plugins.services import require_or_skip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -187,3 +187,23 @@ def test_the_audit_page_exports_what_it_filters(admin_member, editor, upload):
     assert response["Content-Type"].startswith("text/csv")
     assert body.count("asset.upload") == 1
     assert _signed_in(editor).get("/audit/acme/export.jsonl").status_code == 403
+
+
+def test_the_prompt_is_shown_only_where_the_workspace_shares_it(
+    admin_member, brand_reviewer, make_output, submit
+):
+    import hashlib
+
+    output = make_output(prompt="confidential launch: Project Falcon", kind="generative")
+    review = submit(output).json()
+    url = f"/reviews/acme/{review['id']}/"
+    assert "Project Falcon" in _signed_in(brand_reviewer).get(url).content.decode()
+
+    admin_member.client.put(
+        "/api/v1/workspaces/acme/review-settings", {"share_prompts": False}, format="json"
+    )
+
+    html = _signed_in(brand_reviewer).get(url).content.decode()
+    assert "Project Falcon" not in html
+    assert "not shared with reviewers" in html
+    assert hashlib.sha256(b"confidential launch: Project Falcon").hexdigest() in html

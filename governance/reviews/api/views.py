@@ -17,7 +17,7 @@ from governance.reviews.api.serializers import (
     SubmitSerializer,
     WorkflowSettingsSerializer,
 )
-from governance.reviews.choices import ReviewStatus
+from governance.reviews.choices import DecisionKind, ReviewStatus
 from governance.reviews.models import Decision, Review, WorkflowSettings
 from photai_dam.api.errors import ApiError, not_found
 from photai_dam.api.scoping import WorkspaceScopedMixin, WorkspaceViewSet
@@ -45,13 +45,23 @@ def assigned_to(queryset: QuerySet[Review], access: Any) -> QuerySet[Review]:
         .exclude(requested_by_id=user_id)
         .exclude(asset_id__in=created_jobs_outputs)
     )
-    # Drop the ones this member already decided at the current stage of the current round.
-    mine = set(decided_now.filter(review__in=qs).values_list("review_id", "round", "stage_index"))
-    skip = [
-        pk
-        for pk, round_, stage in qs.values_list("id", "round", "current_stage")
-        if (pk, round_, stage) in mine
-    ]
+    # Drop the ones this member already decided at the current stage of the current round, and those
+    # where they approved another stage while the review allows one stage per person.
+    mine = list(
+        decided_now.filter(review__in=qs).values_list("review_id", "round", "stage_index", "decision")
+    )
+    if not mine:
+        return qs
+    skip = []
+    for pk, round_, stage, one_per_person in qs.values_list(
+        "id", "round", "current_stage", "one_stage_per_person"
+    ):
+        for review_id, d_round, d_stage, decision in mine:
+            if review_id != pk or d_round != round_:
+                continue
+            if d_stage == stage or (one_per_person and decision == DecisionKind.APPROVE):
+                skip.append(pk)
+                break
     return qs.exclude(pk__in=skip) if skip else qs
 
 
