@@ -86,6 +86,9 @@ class SweepSchedule(models.Model):
 
     name = models.CharField(max_length=50, unique=True)
     next_run_at = models.DateTimeField()
+    # The message that holds the lease: if the broker redelivers it (its worker died mid-sweep), it may
+    # run again instead of mistaking itself for a duplicate chain and ending the schedule.
+    holder_message_id = models.CharField(max_length=64, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_result = models.JSONField(default=dict, blank=True)
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 import dramatiq
 from django.conf import settings
 from django.db import transaction
+from dramatiq.middleware import CurrentMessage
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +39,20 @@ def sweep_licences_periodically() -> None:
 
     interval = timedelta(seconds=settings.LICENCE_SWEEP_INTERVAL_S)
     now = clock.now()
+    message = CurrentMessage.get_current_message()
+    message_id = message.message_id if message is not None else ""
     with transaction.atomic():
         schedule, _ = SweepSchedule.objects.select_for_update().get_or_create(
             name=SCHEDULE_NAME, defaults={"next_run_at": now}
         )
-        if schedule.next_run_at > now:
+        redelivered = bool(message_id) and schedule.holder_message_id == message_id
+        if schedule.next_run_at > now and not redelivered:
             # Another chain ran less than one interval ago: this one stops here (no duplicate chains).
             logger.info("licence sweep: another chain holds the schedule until %s", schedule.next_run_at)
             return
         schedule.next_run_at = now + interval
-        schedule.save(update_fields=["next_run_at"])
+        schedule.holder_message_id = message_id
+        schedule.save(update_fields=["next_run_at", "holder_message_id"])
     try:
         result = sweep(at=now)
         SweepSchedule.objects.filter(name=SCHEDULE_NAME).update(last_run_at=now, last_result=result.as_dict())

@@ -205,3 +205,39 @@ def test_assets_with_valid_licences_are_left_alone(make_asset, frozen_clock, swe
 
     assert result.expired == result.revoked == result.warned == []
     assert _status(fine) == _status(unknown) == "active"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redelivered_chain_message_keeps_the_schedule_alive_but_a_second_chain_stops(
+    broker, expiring_family, frozen_clock
+):
+    from dramatiq.middleware import CurrentMessage
+
+    frozen_clock.set(T0 + timedelta(days=11))
+    holder = licence_tasks.sweep_licences_periodically.message()
+    intruder = licence_tasks.sweep_licences_periodically.message()
+    middleware = CurrentMessage()
+
+    def deliver(message):
+        middleware.before_process_message(broker, message)
+        try:
+            licence_tasks.sweep_licences_periodically.fn()
+        finally:
+            middleware.after_process_message(broker, message)
+        return SweepSchedule.objects.get()
+
+    # the first delivery takes the lease and sweeps
+    first = deliver(holder)
+    assert first.holder_message_id == holder.message_id
+    assert len(first.last_result["expired"]) == 3
+
+    # the same message delivered again (its worker died before the ack) runs again rather than dying
+    frozen_clock.advance(timedelta(minutes=5))
+    again = deliver(holder)
+    assert again.last_run_at == frozen_clock.now()
+
+    # another chain's message within the interval stops without sweeping
+    frozen_clock.advance(timedelta(minutes=5))
+    stopped = deliver(intruder)
+    assert stopped.last_run_at == again.last_run_at
+    assert stopped.holder_message_id == holder.message_id
