@@ -350,3 +350,4 @@ def test_the_bench_script_runs_in_dry_mode(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "ratio cold / warm:" in result.stdout
     assert "UNet steps/s" in result.stdout
+    assert "SDXL UNet: 2567M parameters" in result.stdout
