@@ -273,6 +273,9 @@ C2PA_TRUST_ANCHOR_PATHS = env_list("C2PA_TRUST_ANCHOR_PATHS", [str(C2PA_IDENTITY
 C2PA_REQUIRE_TRUSTED = env_bool("C2PA_REQUIRE_TRUSTED", False)
 # 0 = no thumbnail in the manifest (the default thumbnail is ~95% of the signing cost and +1.2 MB on WebP).
 C2PA_THUMBNAIL_LONG_EDGE = env_int("C2PA_THUMBNAIL_LONG_EDGE", 0, minimum=0)
+# POST /api/v1/verify also searches for the watermark in cropped copies (seconds of CPU per megapixel
+# when no mark is found); off on servers where verify is exposed widely.
+WATERMARK_VERIFY_CROP_SEARCH = env_bool("WATERMARK_VERIFY_CROP_SEARCH", True)
 
 # --- Governance: licences and policy (issue 5) --------------------------------------------------------
 # Warn editors this many days before the licence behind an asset expires (once per asset per expiry).

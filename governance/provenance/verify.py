@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from PIL import Image
 
 from governance.provenance.models import ProvenanceRecord
@@ -67,7 +68,7 @@ def verify_bytes(
         mime_type = MIME_BY_PIL_FORMAT.get(image.format or "", "application/octet-stream")
         try:
             image.load()
-            reading = watermark.read(image)
+            reading = watermark.read(image, search_crop=settings.WATERMARK_VERIFY_CROP_SEARCH)
         except OSError as exc:
             # Damaged pixel data (e.g. flipped bytes) can still carry a manifest worth reporting as Invalid.
             logger.info("pixels not decodable for the watermark: %s", exc)

@@ -24,6 +24,8 @@ MIN_PIXELS = carrier.MIN_PIXELS
 # Factors tried, in order, when the image as it is carries no readable mark: undoing a downscale by
 # 2 or by 4/3 (common rendition steps), and an upscale by 2.
 RESCALE_ATTEMPTS = (2.0, 4 / 3, 0.5)
+# Largest image the (slow) crop search looks at: ~2 MP.
+CROP_SEARCH_MAX_PIXELS = 2_100_000
 
 
 class WatermarkError(Exception):
@@ -40,6 +42,7 @@ class Reading:
 
     watermark_id: int | None
     scale: float | None
+    cropped: bool = False
 
 
 def new_watermark_id() -> int:
@@ -77,8 +80,12 @@ def _read(image: Image.Image) -> int | None:
     return None if scores is None else payload.decode_scores(scores)
 
 
-def read(image: Image.Image, *, rescale: bool = True) -> Reading:
-    """Decode the image as it is, then (``rescale``) at a few scales; the first valid id wins."""
+def read(image: Image.Image, *, rescale: bool = True, search_crop: bool = False) -> Reading:
+    """Decode the image as it is, then (``rescale``) at a few scales, then (``search_crop``) as a crop.
+
+    The first valid id wins. The crop search costs seconds per megapixel (64 grid offsets x candidate
+    widths), so it is only for forensic verification, and skipped above CROP_SEARCH_MAX_PIXELS.
+    """
     found = _read(image)
     if found is not None or not rescale:
         return Reading(found, 1.0 if found is not None else None)
@@ -89,11 +96,16 @@ def read(image: Image.Image, *, rescale: bool = True) -> Reading:
         found = _read(image.convert("RGB").resize(size, Image.Resampling.BICUBIC))
         if found is not None:
             return Reading(found, factor)
+    if search_crop and MIN_PIXELS // 2 <= image.width * image.height <= CROP_SEARCH_MAX_PIXELS:
+        for scores in carrier.crop_candidates(_to_bgr(image)):
+            found = payload.decode_scores(scores)
+            if found is not None:
+                return Reading(found, 1.0, cropped=True)
     return Reading(None, None)
 
 
-def decode(image: Image.Image, *, rescale: bool = True) -> int | None:
-    return read(image, rescale=rescale).watermark_id
+def decode(image: Image.Image, *, rescale: bool = True, search_crop: bool = False) -> int | None:
+    return read(image, rescale=rescale, search_crop=search_crop).watermark_id
 
 
 def decode_bytes(data: bytes, *, rescale: bool = True) -> int | None:

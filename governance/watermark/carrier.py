@@ -109,20 +109,34 @@ def embed_bits_with_library(bgr: np.ndarray, codeword: list[int]) -> np.ndarray:
     return encoder.encode(np.ascontiguousarray(bgr), "dwtDctSvd", scales=[0, SCALE, 0])
 
 
-def _block_values(bgr: np.ndarray) -> np.ndarray:
-    """The largest singular value of each 4x4 block of the U channel's Haar LL band, row-major."""
+def _block_grid(bgr: np.ndarray, *, u_channel: np.ndarray | None = None) -> np.ndarray:
+    """The largest singular value of each 4x4 block of the U channel's Haar LL band, as a 2-D grid."""
     import cv2
     import pywt
 
-    rows, cols = bgr.shape[:2]
-    yuv = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2YUV)
-    band, _ = pywt.dwt2(yuv[: rows // 4 * 4, : cols // 4 * 4, 1], "haar")
+    if u_channel is None:
+        u_channel = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2YUV)[:, :, 1]
+    rows, cols = u_channel.shape
+    band, _ = pywt.dwt2(u_channel[: rows // 4 * 4, : cols // 4 * 4], "haar")
     br, bc = band.shape[0] // BLOCK, band.shape[1] // BLOCK
     if br * bc == 0:
-        return np.zeros(0)
+        return np.zeros((0, 0))
     tiles = band[: br * BLOCK, : bc * BLOCK].reshape(br, BLOCK, bc, BLOCK)
     blocks = tiles.swapaxes(1, 2).reshape(-1, BLOCK, BLOCK)
-    return np.linalg.svd(blocks, compute_uv=False)[:, 0]
+    # The largest singular value is the root of the largest eigenvalue of B^T B: same number as the
+    # library's SVD (to ~1e-13), at ~60% of the cost of a batched SVD.
+    gram = np.einsum("nji,njk->nik", blocks, blocks)
+    largest = np.sqrt(np.maximum(np.linalg.eigvalsh(gram)[:, -1], 0.0))
+    return largest.reshape(br, bc)
+
+
+def _block_values(bgr: np.ndarray) -> np.ndarray:
+    """The grid of :func:`_block_grid`, row-major (the carrier's order)."""
+    return _block_grid(bgr).reshape(-1)
+
+
+def _soft(values: np.ndarray) -> np.ndarray:
+    return (1.0 - np.sin(2.0 * np.pi * (values % SCALE) / SCALE)) / 2.0
 
 
 def hard_votes(bgr: np.ndarray, length: int) -> np.ndarray:
@@ -140,8 +154,11 @@ def codeword_scores(bgr: np.ndarray) -> np.ndarray | None:
     values = _block_values(bgr)
     if values.size == 0:
         return None
-    votes = (1.0 - np.sin(2.0 * np.pi * (values % SCALE) / SCALE)) / 2.0
-    logical = OWNER[np.arange(values.size) % CARRIER_BITS]
+    return _centred_scores(_soft(values), np.arange(values.size) % CARRIER_BITS)
+
+
+def _centred_scores(votes: np.ndarray, positions: np.ndarray) -> np.ndarray | None:
+    logical = OWNER[positions]
     sums = np.bincount(logical, weights=votes, minlength=LOGICAL_BITS)
     counts = np.bincount(logical, minlength=LOGICAL_BITS)
     scores = np.divide(sums, counts, out=np.full(LOGICAL_BITS, 0.5), where=counts > 0)
@@ -154,3 +171,47 @@ def codeword_scores(bgr: np.ndarray) -> np.ndarray | None:
     # Bits no block carried stay undecided (erasure candidates) rather than being shifted by the centring.
     centred[counts[:CODEWORD_BITS] == 0] = 0.5
     return np.clip(centred, 0.0, 1.0)
+
+
+# --- Finding a mark in a cropped copy ------------------------------------------------------------------
+# A crop moves the block grid by a few pixels and drops whole rows and columns of blocks: the carrier
+# position of block (i, j) becomes (i * C + j + s) mod CARRIER_BITS, with C the original width in blocks
+# and s unknown. For each of the 64 pixel offsets of the 8x8 block grid and each candidate C, the pilots'
+# correlation over every s at once is one circular cross-correlation (FFT); the best few (offset, C, s)
+# are then decoded in full, where the payload's check value and agreement guard reject chance peaks.
+
+_PILOT_TEMPLATE = np.zeros(CARRIER_BITS)
+for _position, _logical in enumerate(OWNER):
+    if _logical >= CODEWORD_BITS:
+        _PILOT_TEMPLATE[_position] = 1.0 if PILOTS[_logical - CODEWORD_BITS] == 1 else -1.0
+_PILOT_SPECTRUM = np.fft.rfft(_PILOT_TEMPLATE)
+
+
+def crop_candidates(bgr: np.ndarray, *, max_extra_columns: float = 0.5, keep: int = 6) -> list[np.ndarray]:
+    """Codeword score vectors for the most likely (grid offset, original width, shift) of a cropped copy."""
+    import cv2
+
+    u_channel = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2YUV)[:, :, 1]
+    found: list[tuple[float, np.ndarray, np.ndarray]] = []
+    for oy in range(8):
+        for ox in range(8):
+            grid = _block_grid(bgr, u_channel=u_channel[oy:, ox:])
+            rows, cols = grid.shape
+            if rows * cols < CARRIER_BITS // 2:
+                continue
+            votes = (_soft(grid) - 0.5).reshape(-1)
+            ii, jj = np.divmod(np.arange(votes.size), cols)
+            for width in range(cols, int(cols * (1 + max_extra_columns)) + 1):
+                base = (ii * width + jj) % CARRIER_BITS
+                sums = np.bincount(base, weights=votes, minlength=CARRIER_BITS)
+                # correlation[s] = sum_p sums[p] * template[(p + s) mod L]
+                correlation = np.fft.irfft(np.conj(np.fft.rfft(sums)) * _PILOT_SPECTRUM, n=CARRIER_BITS)
+                shift = int(np.argmax(correlation))
+                found.append((float(correlation[shift]), votes, (base + shift) % CARRIER_BITS))
+    found.sort(key=lambda item: item[0], reverse=True)
+    candidates = []
+    for _, votes, positions in found[:keep]:
+        scores = _centred_scores(votes + 0.5, positions)
+        if scores is not None:
+            candidates.append(scores)
+    return candidates
