@@ -70,10 +70,6 @@ def _job_creator_ids(asset: Asset) -> set[int]:
     }
 
 
-def is_open_for(review: Review) -> bool:
-    return review.status == ReviewStatus.OPEN
-
-
 def check_separation(review: Review, user: Any, decision: str) -> None:
     """403 ``separation_of_duties`` when ``user`` may not decide ``review`` (I2)."""
     if review.requested_by_id == user.pk:

@@ -40,6 +40,7 @@ from photai_dam.workspaces.models import Membership
 
 AI_ORIGINS = [Origin.AI_GENERATED, Origin.AI_EDITED, Origin.RENDITION]
 AUDIT_PAGE_ROWS = 200
+QUEUE_ROWS = 200
 
 
 def _user_id(request: HttpRequest) -> int:
@@ -68,10 +69,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     for membership in memberships:
         access = WorkspaceAccess(workspace=membership.workspace, membership=membership)
         open_reviews = reviews_queryset().filter(workspace=membership.workspace, status=ReviewStatus.OPEN)
-        assigned = list(assigned_to(open_reviews, access))
+        # Oldest first, so nothing waits forever; bounded so a backlog cannot make the page unusable.
+        assigned = list(assigned_to(open_reviews, access).order_by("created_at")[:QUEUE_ROWS])
         assigned_ids = {r.pk for r in assigned}
         mine += [_row(r) for r in assigned]
-        others += [_row(r) for r in open_reviews if r.pk not in assigned_ids]
+        others += [
+            _row(r) for r in open_reviews.exclude(pk__in=assigned_ids).order_by("created_at")[:QUEUE_ROWS]
+        ]
     admin_of = [m.workspace for m in memberships if m.has_role(Role.ADMIN)]
     return render(request, "web/queue.html", {"assigned": mine, "others": others, "admin_of": admin_of})
 
