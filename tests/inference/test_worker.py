@@ -351,3 +351,56 @@ def test_the_bench_script_runs_in_dry_mode(tmp_path):
     assert "ratio cold / warm:" in result.stdout
     assert "UNet steps/s" in result.stdout
     assert "SDXL UNet: 2567M parameters" in result.stdout
+
+
+HUB_PROBE = """
+import os, sys
+import django
+django.setup()
+from pathlib import Path
+import torch
+from fixtures.tiny_models import build_tiny_pipeline
+from inference import pipelines
+from inference.errors import JobError
+from inference.models import ModelRecord
+
+def record(repo):
+    return ModelRecord(key="hub", name="hub", hub_repo_id=repo, revision="main",
+                       pipeline_task="text_to_image", licence_id="apache-2.0", commercial_use_allowed=True)
+
+# A model the hub cache holds (as a previous download leaves it): refs/main -> snapshots/<commit>/
+commit = "0123456789abcdef0123456789abcdef01234567"
+repo = Path(os.environ["HF_HOME"]) / "hub" / "models--acme--tiny-sd"
+(repo / "refs").mkdir(parents=True)
+(repo / "refs" / "main").write_text(commit)
+snapshot = build_tiny_pipeline("text_to_image", repo / "snapshots" / commit)
+pipeline, revision, digest = pipelines.load_pipeline(record("acme/tiny-sd"), device="cpu", dtype=torch.float)
+print("loaded", type(pipeline).__name__, revision, digest == pipelines.weights_hash(snapshot))
+
+# A model it does not hold, on a worker configured offline
+try:
+    pipelines.resolve_source(record("acme/not-downloaded"))
+except JobError as exc:
+    print("missing", type(exc).__name__, exc.code)
+"""
+
+
+def test_hub_models_load_from_the_hub_cache_and_record_the_commit_offline(tmp_path):
+    # given a worker with HF_HUB_OFFLINE=1 (no network here) and a hub cache holding one model
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BROKER_URL")}
+    env |= {
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf"),
+        "PHOTAI_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "photai_dam.settings",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", HUB_PROBE], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
+    )
+
+    # then the production loader resolves the repo id through the cache and records the snapshot's commit,
+    # and a model that is not cached fails permanently instead of being retried
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "loaded StableDiffusionPipeline 0123456789abcdef0123456789abcdef01234567 True" in result.stdout
+    assert "missing PermanentJobError model_not_downloaded" in result.stdout
