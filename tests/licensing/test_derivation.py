@@ -191,3 +191,36 @@ def test_the_effective_licence_endpoint_shows_the_derivation(editor, make_asset,
     assert ("channels", f"asset:{stock.pk}") in codes
     assert ("model_non_commercial", "model:nc-model") in codes
     assert body["model"]["key"] == "nc-model"
+
+
+def test_disjoint_territories_leave_nowhere_and_name_both_inputs(make_asset, make_model):
+    make_model()
+    us_only = make_asset(licences.owned(territories=["US"]))
+    de_only = make_asset(licences.owned(territories=["DE"]))
+    output = make_asset(parents=(us_only, de_only), model_key="sd-test")
+
+    effective = effective_licence(output)
+
+    assert effective.territories == []
+    for territory in ("US", "DE"):
+        reasons = effective.reasons(at=T0, channel="web", territory=territory)
+        assert [r.code for r in reasons] == ["licence_territory_not_allowed"]
+    assert {r.source for r in effective.reasons(at=T0, channel="web", territory="FR")} == {
+        f"asset:{us_only.pk}",
+        f"asset:{de_only.pk}",
+    }
+
+
+def test_a_workspace_decides_which_channels_are_commercial(admin_member, make_asset, workspace):
+    asset = make_asset(licences.cc_by_nc())
+    assert effective_licence(asset).channels == ["web", "social", "print"]
+
+    response = admin_member.client.put(
+        "/api/v1/workspaces/acme/policy",
+        {"licensing": {"commercial_channels": ["advertising", "ecommerce", "email", "social"]}},
+        format="json",
+    )
+    assert response.status_code == 200
+    asset.workspace.refresh_from_db()
+
+    assert effective_licence(asset).channels == ["web", "print"]
