@@ -67,7 +67,7 @@ mutation Delete($ids: [ID!]!) {
 
 class ShopifyConfig(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
-    api_version: str = pydantic.Field(default="2025-01", pattern=r"^(\d{4}-(01|04|07|10)|unstable)$")
+    api_version: str = pydantic.Field(default="2026-10", pattern=r"^(\d{4}-(01|04|07|10)|unstable)$")
     # When set, webhooks from any other shop are refused.
     shop_domain: str | None = pydantic.Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 

@@ -142,7 +142,7 @@ def test_a_file_that_fails_processing_fails_the_publication_with_shopifys_code(
     publication = wait_for_publication(editor.client, _publish(editor, asset["id"], shop["id"]).json()["id"])
 
     assert publication["status"] == "failed"
-    assert publication["error_code"] == "MEDIA_UNAVAILABLE"
+    assert publication["error_code"] == "IMAGE_PROCESSING_FAILURE"
     assert shopify_server.files == {}  # the failed file was removed from the shop
 
 
@@ -155,7 +155,7 @@ def test_a_permanent_error_fails_at_once_with_the_vendor_code(
     publication = wait_for_publication(editor.client, response.json()["id"])
 
     assert publication["status"] == "failed"
-    assert publication["error_code"] == "INVALID_REFERENCE"
+    assert publication["error_code"] == "REFERENCE_TARGET_DOES_NOT_EXIST"
     assert publication["attempts"] == 1
 
 
@@ -207,3 +207,31 @@ def test_slow_processing_is_resumed_by_the_retry_not_created_again(
     assert shopify_server.count("stagedUploadsCreate") == 1
     assert shopify_server.count("fileCreate") == 1
     assert len(shopify_server.files) == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["Q_SHOP", "Q_FIND", "Q_NODE", "M_STAGE", "M_CREATE", "M_UPDATE", "M_DELETE"]
+)
+def test_every_document_the_connector_sends_is_valid_against_shopifys_admin_schema(name):
+    # (the variables it sends are checked by the contract server on every call of the publish tests)
+    from graphql import parse, validate
+
+    from integrations.shopify import connector
+    from tests.integrations.contract_servers.shopify import admin_schema
+
+    assert [e.message for e in validate(admin_schema(), parse(getattr(connector, name)))] == []
+
+
+def test_a_query_shopify_would_refuse_fails_the_call_permanently(shopify_server, settings):
+    from integrations.base import PermanentError
+    from integrations.shopify.connector import ShopifyConnector
+
+    connector = ShopifyConnector(
+        base_url=shopify_server.url, config={}, credentials={"access_token": shopify_server.access_token}
+    )
+
+    with pytest.raises(PermanentError) as refused:
+        connector.gql("query { shop { name noSuchField } }")
+
+    assert refused.value.code == "GRAPHQL_VALIDATION_FAILED"
+    assert "noSuchField" in refused.value.message

@@ -9,24 +9,59 @@ files, node, shop). Every answer carries ``extensions.cost.throttleStatus``; a t
 from __future__ import annotations
 
 import base64
+import gzip
 import itertools
 import json
 import re
 import secrets
 from email.parser import BytesParser
 from email.policy import HTTP
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, build_client_schema, parse, validate
+from graphql.execution.values import get_variable_values
 
 from tests.integrations.contract_servers.base import ContractServer
 
 MAXIMUM, RESTORE_RATE = 1000.0, 50.0
 FAKE_TOKEN = "shpat_contract_token"
+API_VERSION = "2026-10"
+# Shopify's own Admin schema (see SHOPIFY-SCHEMA-NOTICE.txt): every query is validated against it.
+SCHEMA_FILE = Path(__file__).with_name("shopify-admin-2026-10.json.gz")
+
+
+@lru_cache(maxsize=1)
+def admin_schema() -> GraphQLSchema:
+    schema = build_client_schema(json.loads(gzip.decompress(SCHEMA_FILE.read_bytes()))["data"])
+    # graphql-core 3.3 refuses this schema as a whole over a deprecation rule (some implementations
+    # deprecate an interface's field); documents are still validated field by field, types and enums.
+    schema._validation_errors = []
+    return schema
+
+
+def schema_errors(query: str, variables: dict[str, Any]) -> list[str]:
+    """What Shopify would answer in ``errors`` for this document and these variables (empty: valid)."""
+    try:
+        document = parse(query)
+    except GraphQLError as exc:
+        return [exc.message]
+    errors = [e.message for e in validate(admin_schema(), document)]
+    if errors:
+        return errors
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    coerced = get_variable_values(admin_schema(), operation.variable_definitions or [], variables)
+    return [e.message for e in coerced] if isinstance(coerced, list) else []
+
+
 OPERATIONS = ("stagedUploadsCreate", "fileCreate", "fileUpdate", "fileDelete", "files", "node", "shop")
 
 
 class ShopifyContractServer(ContractServer):
-    def __init__(self, *, access_token: str = FAKE_TOKEN, api_version: str = "2025-01") -> None:
+    def __init__(self, *, access_token: str = FAKE_TOKEN, api_version: str = API_VERSION) -> None:
         super().__init__()
+        admin_schema()  # load once (about 2 s) before the first request, not inside a client's timeout
         self.access_token = access_token
         self.api_version = api_version
         self.staged: dict[str, dict[str, Any]] = {}  # token -> {params, filename, mime, data}
@@ -73,6 +108,19 @@ class ShopifyContractServer(ContractServer):
             )
         request = json.loads(body)
         query, variables = request["query"], request.get("variables") or {}
+        invalid = schema_errors(query, variables)
+        if invalid:
+            self.record("invalid", "GRAPHQL_VALIDATION_FAILED")
+            return (
+                200,
+                {
+                    "errors": [
+                        {"message": m, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}} for m in invalid
+                    ],
+                    "extensions": self._cost(),
+                },
+                {},
+            )
         operation = next((op for op in OPERATIONS if re.search(rf"\b{op}\s*[({{]", query)), "unknown")
         fault = self.take_fault(operation)
         if fault and fault.get("status"):
@@ -181,7 +229,7 @@ class ShopifyContractServer(ContractServer):
                     {
                         "field": ["files", str(i), "filename"],
                         "message": "A file with this name exists",
-                        "code": "DUPLICATE_FILENAME_ERROR",
+                        "code": "FILENAME_ALREADY_EXISTS",
                     }
                 )
                 continue
@@ -206,7 +254,9 @@ class ShopifyContractServer(ContractServer):
             {"url": f"{self.url}/cdn/files/{f['filename']}?v=1"} if f["status"] == "READY" else None
         )
         if f["status"] == "FAILED":
-            node["fileErrors"] = [{"code": "MEDIA_UNAVAILABLE", "message": "Could not process the image"}]
+            node["fileErrors"] = [
+                {"code": "IMAGE_PROCESSING_FAILURE", "message": "Could not process the image"}
+            ]
         return node
 
     def op_node(self, variables: dict[str, Any]) -> dict[str, Any]:
@@ -252,7 +302,7 @@ class ShopifyContractServer(ContractServer):
                         {
                             "field": ["files", str(i), "referencesToAdd"],
                             "message": "Product not found",
-                            "code": "INVALID_REFERENCE",
+                            "code": "REFERENCE_TARGET_DOES_NOT_EXIST",
                         }
                     )
                 elif ref not in f["references"]:
