@@ -290,3 +290,22 @@ def test_register_tiny_models_builds_and_registers_them_once(settings, tmp_path)
         ("tiny-upscaler", "upscaling"),
     ]
     assert all((Path(r.local_path) / "model_index.json").is_file() for r in records)
+
+
+def test_listing_models_takes_a_fixed_number_of_queries(editor, django_assert_max_num_queries):
+    for i in range(10):
+        ModelRecord.objects.create(
+            key=f"extra-{i}",
+            name=f"Extra {i}",
+            hub_repo_id=f"acme/extra-{i}",
+            pipeline_task="text_to_image",
+            licence_id="apache-2.0",
+            commercial_use_allowed=True,
+        )
+
+    # auth token + membership check (can the caller see local paths?) + count + page
+    with django_assert_max_num_queries(5):
+        response = editor.client.get("/api/v1/models")
+
+    assert response.status_code == 200
+    assert response.json()["count"] >= 16
