@@ -49,6 +49,8 @@ def ingest_upload(
 
     access.require_role(Role.EDITOR, Role.ADMIN)
     facts = inspect_image(data)
+    # Refuse a malformed licence before anything touches storage.
+    licence = licensing.validate_licence(licence)
     asset = Asset(
         workspace=access.workspace,
         title=title[:300],
