@@ -239,7 +239,8 @@ def disclosure_for(asset: Asset) -> str:
     """The AI disclosure published with an AI image (empty for a person's upload)."""
     if not asset.is_ai:
         return ""
-    return settings.INTEGRATIONS_AI_DISCLOSURE.format(origin=asset.get_origin_display().lower())
+    # replace, not format: an operator's text with other braces must not break publishing
+    return str(settings.INTEGRATIONS_AI_DISCLOSURE).replace("{origin}", asset.get_origin_display())
 
 
 def _gate(asset: Asset, connection: Connection) -> Any:

@@ -305,6 +305,8 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     "governance.audit.auth.AuditedTokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
+# Failed sign-ins / tokens audited individually per client address and minute (then one summary event).
+AUDIT_AUTH_FAILURES_PER_MINUTE = env_int("PHOTAI_AUDIT_AUTH_FAILURES_PER_MINUTE", 30, minimum=1)
 
 # --- Inference (issue 3) ------------------------------------------------------------------------------
 # Where pipelines run: "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".

@@ -172,6 +172,9 @@ def test_concurrent_appends_on_postgresql_leave_one_chain(workspace):
 
 @pytest.mark.django_db
 def test_a_refused_api_token_is_recorded_without_the_token(client):
+    from django.core.cache import cache
+
+    cache.clear()  # earlier tests' failures from this address must not count against this one
     response = client.get("/api/v1/workspaces", HTTP_AUTHORIZATION="Token not-a-real-token-123")
     assert response.status_code == 401
 
@@ -185,6 +188,9 @@ def test_a_refused_api_token_is_recorded_without_the_token(client):
 
 @pytest.mark.django_db
 def test_a_failed_sign_in_is_recorded(client, editor):
+    from django.core.cache import cache
+
+    cache.clear()
     response = client.post("/login/", {"username": "ed", "password": "wrong"})
     assert response.status_code == 200  # the form again, with an error
 
@@ -209,4 +215,21 @@ def test_changes_through_the_django_admin_are_recorded(client):
     event = AuditEvent.objects.filter(action="admin.delete").get()
     assert (event.actor_label, event.object_type, event.object_id) == ("root", "auth.user", str(leaver.pk))
     assert event.data["repr"] == "leaver"
+    assert verify_chain() is None
+
+
+@pytest.mark.django_db
+def test_a_spray_of_bad_tokens_is_audited_without_flooding_the_chain(client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.AUDIT_AUTH_FAILURES_PER_MINUTE = 3
+    for i in range(10):
+        response = client.get("/api/v1/workspaces", HTTP_AUTHORIZATION=f"Token guess-{i}")
+        assert response.status_code == 401  # every attempt is still refused
+
+    assert AuditEvent.objects.filter(action="auth.token_failed").count() == 3
+    throttled = AuditEvent.objects.filter(action="auth.failures_throttled").get()
+    assert throttled.object_id == "127.0.0.1"
+    assert throttled.data["limit_per_minute"] == 3
     assert verify_chain() is None

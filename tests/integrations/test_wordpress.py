@@ -192,7 +192,7 @@ def test_an_ai_output_goes_out_with_its_disclosure_and_its_signed_bytes(
     media = wordpress_site.api(
         "GET", f"/wp/v2/media/{publication['remote_id']}", params={"context": "edit"}
     ).json()
-    assert media["caption"]["raw"].startswith("AI-generated image (ai edited).")
+    assert media["caption"]["raw"].startswith("AI disclosure: AI edited image.")
     assert "Content Credentials (C2PA)" in media["description"]["raw"]
     assert media["alt_text"] == "A red bicycle on a beach"
     served = httpx.get(media["source_url"], timeout=30).content
