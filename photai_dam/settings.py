@@ -352,7 +352,7 @@ INTEGRATIONS_WEBHOOK_MAX_BYTES = env_int("PHOTAI_INTEGRATIONS_WEBHOOK_MAX_BYTES"
 INTEGRATIONS_AI_DISCLOSURE = (
     env_str(
         "PHOTAI_INTEGRATIONS_AI_DISCLOSURE",
-        "AI-generated image ({origin}). Content Credentials (C2PA) are embedded in the file.",
+        "AI disclosure: {origin} image. Content Credentials (C2PA) are embedded in the file.",
     )
     or ""
 )
