@@ -207,3 +207,12 @@ def test_the_prompt_is_shown_only_where_the_workspace_shares_it(
     assert "Project Falcon" not in html
     assert "not shared with reviewers" in html
     assert hashlib.sha256(b"confidential launch: Project Falcon").hexdigest() in html
+
+
+def test_the_stylesheet_loads_in_the_embedded_default(client, settings):
+    if not settings.EMBEDDED_WORKER:
+        pytest.skip("with a real broker the deployment serves collected static files itself")
+    response = client.get("/static/web/site.css")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/css")
+    assert b".skip-link" in b"".join(response.streaming_content)
