@@ -7,9 +7,7 @@ PY=${PYTHON:-.venv/bin/python}
 HOST=${PHOTAI_HOST:-127.0.0.1}
 PORT=${PHOTAI_PORT:-8000}
 "$PY" manage.py migrate --no-input -v0
-if "$PY" manage.py help ensure_signing_identity >/dev/null 2>&1; then
-  "$PY" manage.py ensure_signing_identity
-fi
+"$PY" manage.py ensure_signing_identity
 echo "Demo workspace and API tokens:"
 "$PY" manage.py seed_demo
 echo "Serving http://$HOST:$PORT/api/v1/ (docs: http://$HOST:$PORT/api/docs/) with an embedded worker"
