@@ -48,15 +48,20 @@ def execute_job(job_id: str | UUID) -> None:
             job, JobStatus.FAILED, error_code="unknown_operation", error_message=job.operation
         )
         return
+    job_id = job.pk
+
+    def report(percent: int, message: str | None = None) -> None:
+        job_actions.report_progress(job_id, percent, message)
+
     try:
         context = RunContext(
-            job_id=str(job.pk),
+            job_id=str(job_id),
             operation=job.operation,
             params=job.params,
             prompt=job.prompt,
             inputs=_load_inputs(job),
-            report=lambda percent, message=None: job_actions.report_progress(job.pk, percent, message),
-            cancelled=lambda: job_actions.is_cancelled(job.pk),
+            report=report,
+            cancelled=lambda: job_actions.is_cancelled(job_id),
         )
         outputs = op.run(context)
         context.check_cancelled()

@@ -24,7 +24,10 @@ def broker(transactional_db: None) -> Iterator[dramatiq.Broker]:
 @pytest.fixture
 def worker(broker: dramatiq.Broker) -> Iterator[dramatiq.Worker]:
     """A worker with the project's low idle timeout, consuming every queue, stopped after the test."""
+    from inference.embedded_worker import start_time_limits
+
     w = dramatiq.Worker(broker, worker_threads=2, worker_timeout=settings.DRAMATIQ_WORKER_TIMEOUT_MS)
+    start_time_limits(broker)  # as the dramatiq CLI does at boot: jobs get their time limit
     w.start()
     yield w
     w.stop()
