@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -38,11 +38,13 @@ class WatermarkError(Exception):
 
 @dataclass(frozen=True)
 class Reading:
-    """What a decode found: the id (or None) and at which rescale factor."""
+    """What a decode found: the id (or None), at which rescale factor, and the codeword scores it read."""
 
     watermark_id: int | None
     scale: float | None
     cropped: bool = False
+    # Per codeword bit, the pilot-centred score that was decoded (None where no pilots showed contrast).
+    scores: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def new_watermark_id() -> int:
@@ -73,11 +75,11 @@ def embed(image: Image.Image, watermark_id: int) -> Image.Image:
     return result
 
 
-def _read(image: Image.Image) -> int | None:
+def _read(image: Image.Image) -> tuple[int | None, np.ndarray | None]:
     if image.width * image.height < MIN_PIXELS:
-        return None
+        return None, None
     scores = carrier.codeword_scores(_to_bgr(image))
-    return None if scores is None else payload.decode_scores(scores)
+    return (None if scores is None else payload.decode_scores(scores)), scores
 
 
 def read(image: Image.Image, *, rescale: bool = True, search_crop: bool = False) -> Reading:
@@ -86,22 +88,22 @@ def read(image: Image.Image, *, rescale: bool = True, search_crop: bool = False)
     The first valid id wins. The crop search costs seconds per megapixel (64 grid offsets x candidate
     widths), so it is only for forensic verification, and skipped above CROP_SEARCH_MAX_PIXELS.
     """
-    found = _read(image)
+    found, scores = _read(image)
     if found is not None or not rescale:
-        return Reading(found, 1.0 if found is not None else None)
+        return Reading(found, 1.0 if found is not None else None, scores=scores)
     for factor in RESCALE_ATTEMPTS:
         size = (round(image.width * factor), round(image.height * factor))
         if size[0] * size[1] < MIN_PIXELS or size[0] * size[1] > 64_000_000:
             continue
-        found = _read(image.convert("RGB").resize(size, Image.Resampling.BICUBIC))
+        found, rescaled = _read(image.convert("RGB").resize(size, Image.Resampling.BICUBIC))
         if found is not None:
-            return Reading(found, factor)
+            return Reading(found, factor, scores=rescaled)
     if search_crop and MIN_PIXELS // 2 <= image.width * image.height <= CROP_SEARCH_MAX_PIXELS:
-        for scores in carrier.crop_candidates(_to_bgr(image)):
-            found = payload.decode_scores(scores)
+        for candidate in carrier.crop_candidates(_to_bgr(image)):
+            found = payload.decode_scores(candidate)
             if found is not None:
-                return Reading(found, 1.0, cropped=True)
-    return Reading(None, None)
+                return Reading(found, 1.0, cropped=True, scores=candidate)
+    return Reading(None, None, scores=scores)
 
 
 def decode(image: Image.Image, *, rescale: bool = True, search_crop: bool = False) -> int | None:
