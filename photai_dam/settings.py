@@ -282,7 +282,8 @@ WATERMARK_VERIFY_CROP_SEARCH = env_bool("WATERMARK_VERIFY_CROP_SEARCH", True)
 LICENCE_EXPIRY_WARNING_DAYS = env_int("PHOTAI_LICENCE_EXPIRY_WARNING_DAYS", 14, minimum=0)
 # Interval of the self-rescheduling sweep actor (start it with `manage.py sweep_licences --schedule`).
 LICENCE_SWEEP_INTERVAL_S = env_int("PHOTAI_LICENCE_SWEEP_INTERVAL_S", 3600, minimum=60)
-# Channels a non-commercial licence or model removes (a workspace may override: licensing.commercial_channels).
+# Channels a non-commercial licence or model removes
+# (a workspace may override them: licensing.commercial_channels).
 LICENCE_COMMERCIAL_CHANNELS = env_list(
     "PHOTAI_LICENCE_COMMERCIAL_CHANNELS", ["advertising", "ecommerce", "email"]
 )
