@@ -24,19 +24,11 @@ from integrations.choices import ACTIVE, DEFAULT_CHANNEL, TRANSITIONS, Publicati
 from integrations.models import Connection, Publication, WebhookDelivery
 from photai_dam.api.errors import ApiError, Conflict, Unprocessable
 from photai_dam.assets.models import Asset
+from photai_dam.statemachine import cas_transition
 from photai_dam.workspaces.access import WorkspaceAccess
 from photai_dam.workspaces.choices import Role
 
 logger = logging.getLogger(__name__)
-
-
-class InvalidTransition(Exception):
-    """A publication was asked to move between two states the transitions table does not allow."""
-
-    def __init__(self, publication_id: UUID, current: str, wanted: str) -> None:
-        super().__init__(f"publication {publication_id}: {current} -> {wanted} is not allowed")
-        self.current = current
-        self.wanted = wanted
 
 
 # --- connections -----------------------------------------------------------------------------------------
@@ -207,32 +199,16 @@ def transition(
     publication: Publication, new_status: str, *, expected: str | None = None, **fields: Any
 ) -> bool:
     """Compare-and-swap ``publication`` to ``new_status``; False when another process moved it first."""
-    current = expected or publication.status
-    if new_status not in TRANSITIONS[current]:
-        raise InvalidTransition(publication.pk, current, new_status)
-    with transaction.atomic():
-        changed = Publication.objects.filter(pk=publication.pk, status=current).update(
-            status=new_status, **fields
-        )
-        if changed and new_status != current:
-            audit.record(
-                f"publication.{new_status}",
-                workspace=publication.workspace,
-                object_type="publication",
-                object_id=publication.pk,
-                data={
-                    "from": current,
-                    "asset": str(publication.asset_id),
-                    "connection": str(publication.connection_id),
-                    **{
-                        k: v
-                        for k, v in fields.items()
-                        if k in ("error_code", "remote_id", "remote_url", "sha256", "unpublish_reason")
-                    },
-                },
-            )
-    publication.refresh_from_db()
-    return bool(changed)
+    return cas_transition(
+        publication,
+        new_status,
+        table=TRANSITIONS,
+        object_type="publication",
+        expected=expected,
+        audit_fields=("error_code", "remote_id", "remote_url", "sha256", "unpublish_reason"),
+        audit_data={"asset": str(publication.asset_id), "connection": str(publication.connection_id)},
+        **fields,
+    )
 
 
 def disclosure_for(asset: Asset) -> str:

@@ -16,50 +16,29 @@ from photai_dam.api.errors import Conflict, Unprocessable
 from photai_dam.assets.models import Asset
 from photai_dam.jobs.choices import FINISHED, TRANSITIONS, JobStatus
 from photai_dam.jobs.models import Job, JobInput
+from photai_dam.statemachine import InvalidTransition, cas_transition
 from photai_dam.workspaces.access import WorkspaceAccess
 from photai_dam.workspaces.choices import Role
 
 logger = logging.getLogger(__name__)
 
 
-class InvalidTransition(Exception):
-    """A job was asked to move between two states the transitions table does not allow."""
-
-    def __init__(self, job_id: UUID, current: str, wanted: str) -> None:
-        super().__init__(f"job {job_id}: {current} -> {wanted} is not allowed")
-        self.current = current
-        self.wanted = wanted
-
-
 def transition(job: Job, new_status: str, *, expected: str | None = None, **fields: Any) -> bool:
-    """Compare-and-swap ``job`` from its current (or ``expected``) status to ``new_status``.
-
-    Returns False when another process changed the status first; raises InvalidTransition when the table
-    forbids the move. On success the instance is refreshed and an audit event is written.
-    """
-    current = expected or job.status
-    if new_status not in TRANSITIONS[current]:
-        raise InvalidTransition(job.pk, current, new_status)
+    """Compare-and-swap ``job`` to ``new_status`` (see :func:`photai_dam.statemachine.cas_transition`)."""
     now = timezone.now()
     if new_status == JobStatus.RUNNING:
         fields.setdefault("started_at", now)
     if new_status in FINISHED:
         fields.setdefault("finished_at", now)
-    with transaction.atomic():
-        changed = Job.objects.filter(pk=job.pk, status=current).update(status=new_status, **fields)
-        if changed:
-            audit.record(
-                f"job.{new_status}",
-                workspace=job.workspace,
-                object_type="job",
-                object_id=job.pk,
-                data={
-                    "from": current,
-                    **{k: v for k, v in fields.items() if k in ("error_code", "progress")},
-                },
-            )
-    job.refresh_from_db()
-    return bool(changed)
+    return cas_transition(
+        job,
+        new_status,
+        table=TRANSITIONS,
+        object_type="job",
+        expected=expected,
+        audit_fields=("error_code", "progress"),
+        **fields,
+    )
 
 
 def create_job(
