@@ -167,3 +167,20 @@ def test_ensure_signing_identity_creates_a_trusted_local_chain_once(workspace, e
     eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert x509.oid.ExtendedKeyUsageOID.EMAIL_PROTECTION in eku
     assert leaf.signature_algorithm_oid == x509.oid.SignatureAlgorithmOID.ECDSA_WITH_SHA256
+
+
+def test_system_checks_name_signing_misconfiguration(settings, tmp_path):
+    from governance.provenance.system_checks import check_signing_settings
+
+    assert check_signing_settings(None) == []  # the session's identity and anchor are fine
+
+    settings.C2PA_SIGN_CERT_PATH = str(tmp_path / "missing.pem")
+    settings.C2PA_TRUST_ANCHOR_PATHS = [str(tmp_path / "missing-root.pem")]
+    settings.C2PA_SIGNING_ALG = "md5"
+    assert sorted(m.id for m in check_signing_settings(None)) == [
+        "provenance.E001",
+        "provenance.W001",
+        "provenance.W002",
+    ]
+    settings.C2PA_SIGNER_CALLBACK = "nowhere.signer"
+    assert "provenance.E002" in [m.id for m in check_signing_settings(None)]
