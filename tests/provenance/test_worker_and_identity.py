@@ -184,3 +184,34 @@ def test_system_checks_name_signing_misconfiguration(settings, tmp_path):
     ]
     settings.C2PA_SIGNER_CALLBACK = "nowhere.signer"
     assert "provenance.E002" in [m.id for m in check_signing_settings(None)]
+
+
+@pytest.mark.django_db
+def test_pem_text_from_the_environment_signs_in_place_of_files(workspace, editor, settings, tmp_path):
+    """C2PA_SIGN_CERT / C2PA_SIGN_KEY (or their *_FILE variants, read by photai_dam.env) hold the PEMs."""
+    import os
+
+    from fixtures.photos import photo
+    from photai_dam.env import env_str
+
+    chain = write_test_chain(tmp_path, "from-env").chain
+    secret = tmp_path / "mounted-key.pem"
+    secret.write_bytes(chain.leaf_key_pem)
+    os.environ["PHOTAI_TEST_SIGN_KEY_FILE"] = str(secret)
+    try:
+        key_text = env_str("PHOTAI_TEST_SIGN_KEY")  # how settings reads C2PA_SIGN_KEY(_FILE)
+    finally:
+        del os.environ["PHOTAI_TEST_SIGN_KEY_FILE"]
+    settings.C2PA_SIGN_CERT = chain.chain_pem.decode()
+    settings.C2PA_SIGN_KEY = key_text
+    settings.C2PA_SIGN_CERT_PATH = settings.C2PA_SIGN_KEY_PATH = None
+    job = make_job(workspace, editor.user, "text_to_image", prompt="p")
+
+    asset = finalise_and_store(job, spec_for(job, photo("brick.png", (256, 256))))
+
+    report = read_back(stored_bytes(asset), "image/jpeg", anchors=chain.root_pem.decode())
+    assert report["validation_state"] == "Trusted"
+    assert (
+        report["manifests"][report["active_manifest"]]["signature_info"]["common_name"]
+        == "PhotAI test from-env"
+    )
