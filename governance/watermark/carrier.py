@@ -72,13 +72,14 @@ def embed_bits(bgr: np.ndarray, codeword: list[int]) -> np.ndarray:
     back unchanged; ``tests/provenance`` checks both.
     """
     import cv2
-    import pywt
 
     bits = np.asarray(carrier_bits(codeword), dtype=float)
     rows, cols = bgr.shape[:2]
     r4, c4 = rows // 4 * 4, cols // 4 * 4
     yuv = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2YUV)
-    band, details = pywt.dwt2(yuv[:r4, :c4, 1].astype(np.float64), "haar")
+    channel = yuv[:r4, :c4, 1].astype(np.float64)
+    band = _haar_ll(channel)
+    original = band.copy()
     br, bc = band.shape[0] // BLOCK, band.shape[1] // BLOCK
     tiles = (
         band[: br * BLOCK, : bc * BLOCK]
@@ -98,8 +99,10 @@ def embed_bits(bgr: np.ndarray, codeword: list[int]) -> np.ndarray:
     band[: br * BLOCK, : bc * BLOCK] = (
         tiles.reshape(br, bc, BLOCK, BLOCK).swapaxes(1, 2).reshape(br * BLOCK, bc * BLOCK)
     )
-    restored = pywt.idwt2((band, details), "haar")
-    yuv[:r4, :c4, 1] = np.clip(np.rint(restored[:r4, :c4]), 0, 255).astype(np.uint8)
+    # Only the LL band changed: the inverse Haar transform adds half of each LL change to the 4 pixels
+    # of its 2x2 group (identical to pywt.idwt2 with the detail bands untouched).
+    change = np.repeat(np.repeat((band - original) / 2.0, 2, axis=0), 2, axis=1)
+    yuv[:r4, :c4, 1] = np.clip(np.rint(channel + change), 0, 255).astype(np.uint8)
     return cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR)
 
 
@@ -112,15 +115,19 @@ def embed_bits_with_library(bgr: np.ndarray, codeword: list[int]) -> np.ndarray:
     return encoder.encode(np.ascontiguousarray(bgr), "dwtDctSvd", scales=[0, SCALE, 0])
 
 
+def _haar_ll(channel: np.ndarray) -> np.ndarray:
+    """The Haar LL band of an even-sized array: (a + b + c + d) / 2 per 2x2 group (pywt.dwt2's cA)."""
+    return (channel[0::2, 0::2] + channel[1::2, 0::2] + channel[0::2, 1::2] + channel[1::2, 1::2]) / 2.0
+
+
 def _block_grid(bgr: np.ndarray, *, u_channel: np.ndarray | None = None) -> np.ndarray:
     """The largest singular value of each 4x4 block of the U channel's Haar LL band, as a 2-D grid."""
     import cv2
-    import pywt
 
     if u_channel is None:
         u_channel = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2YUV)[:, :, 1]
     rows, cols = u_channel.shape
-    band, _ = pywt.dwt2(u_channel[: rows // 4 * 4, : cols // 4 * 4], "haar")
+    band = _haar_ll(u_channel[: rows // 4 * 4, : cols // 4 * 4].astype(np.float64))
     br, bc = band.shape[0] // BLOCK, band.shape[1] // BLOCK
     if br * bc == 0:
         return np.zeros((0, 0))
