@@ -4,8 +4,9 @@
 check value and Reed-Solomon parity; ``decode(image)`` returns that id, or None for "no watermark" —
 never a wrong id. Decoding also tries a few rescalings, for copies that were resized after signing.
 
-The carrier (imwatermark's dwtDctSvd) needs at least 256x256 pixels (by area): smaller images cannot
-carry the mark and ``embed`` raises :class:`WatermarkError` with code ``output_too_small_for_watermark``.
+The carrier (imwatermark's dwtDctSvd rule, see carrier.py) keeps the library's minimum of 256x256 pixels
+(by area): below it the 208 payload and pilot bits get too few blocks each to survive re-encoding, so
+``embed`` raises :class:`WatermarkError` with code ``output_too_small_for_watermark``.
 Measured robustness is in docs/benchmarks.md ("Provenance and watermark").
 """
 
