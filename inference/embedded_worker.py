@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import sys
 import threading
 
 import dramatiq
+from django.apps import apps
 from django.conf import settings
+from django.utils.module_loading import module_has_submodule
 
 logger = logging.getLogger(__name__)
 _worker: dramatiq.Worker | None = None
 _lock = threading.Lock()
+
+
+def import_task_modules() -> list[str]:
+    """Import every installed app's ``tasks`` module, declaring all actors and their queues.
+
+    A worker must know every queue before it starts: a queue declared later makes every Worker ever
+    built on this broker (stopped ones too) start a consumer for it.
+    """
+    imported = []
+    for app in apps.get_app_configs():
+        if module_has_submodule(app.module, "tasks"):
+            importlib.import_module(f"{app.name}.tasks")
+            imported.append(f"{app.name}.tasks")
+    return imported
+
+
+def detach(worker: dramatiq.Worker) -> None:
+    """Stop ``worker`` and take its hook off the broker, so it never consumes again."""
+    worker.stop()
+    broker = worker.broker
+    broker.middleware[:] = [m for m in broker.middleware if getattr(m, "worker", None) is not worker]
 
 
 def start(worker_threads: int = 2) -> dramatiq.Worker:
@@ -21,8 +45,7 @@ def start(worker_threads: int = 2) -> dramatiq.Worker:
     global _worker
     with _lock:
         if _worker is None:
-            import inference.tasks  # noqa: F401  (declares the actors on the broker)
-
+            import_task_modules()
             broker = dramatiq.get_broker()
             start_time_limits(broker)
             _worker = dramatiq.Worker(
@@ -52,7 +75,7 @@ def stop() -> None:
     global _worker
     with _lock:
         if _worker is not None:
-            _worker.stop()
+            detach(_worker)
             _worker = None
 
 

@@ -206,6 +206,8 @@ def test_a_model_disabled_after_the_job_was_accepted_fails_it_permanently(
     import dramatiq
     from django.conf import settings
 
+    from inference.embedded_worker import detach
+
     # given an accepted job, then the admin disables its model before a worker picks it up
     response = submit(editor, "text_to_image", params={"model": "tiny-sd"}, prompt="a boat")
     assert response.status_code == 202, response.content
@@ -218,7 +220,7 @@ def test_a_model_disabled_after_the_job_was_accepted_fails_it_permanently(
     try:
         job = wait_for_job(editor.client, response.json()["id"], timeout=60)
     finally:
-        worker.stop()
+        detach(worker)
 
     # then it failed once, with a code, and was not retried
     assert job["status"] == "failed"

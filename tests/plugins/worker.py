@@ -13,8 +13,9 @@ from django.conf import settings
 
 @pytest.fixture
 def broker(transactional_db: None) -> Iterator[dramatiq.Broker]:
-    import inference.tasks  # noqa: F401  (declares the actors)
+    from inference.embedded_worker import import_task_modules
 
+    import_task_modules()  # every queue is declared before any worker starts
     broker = dramatiq.get_broker()
     broker.flush_all()
     yield broker
@@ -24,13 +25,13 @@ def broker(transactional_db: None) -> Iterator[dramatiq.Broker]:
 @pytest.fixture
 def worker(broker: dramatiq.Broker) -> Iterator[dramatiq.Worker]:
     """A worker with the project's low idle timeout, consuming every queue, stopped after the test."""
-    from inference.embedded_worker import start_time_limits
+    from inference.embedded_worker import detach, start_time_limits
 
     w = dramatiq.Worker(broker, worker_threads=2, worker_timeout=settings.DRAMATIQ_WORKER_TIMEOUT_MS)
     start_time_limits(broker)  # as the dramatiq CLI does at boot: jobs get their time limit
     w.start()
     yield w
-    w.stop()
+    detach(w)
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:

@@ -64,6 +64,7 @@ def notifying_worker(settings, broker):
     import dramatiq
 
     import governance.reviews.tasks  # noqa: F401  (declares the actors on the broker)
+    from inference.embedded_worker import detach
 
     settings.REVIEW_WEBHOOK_MIN_BACKOFF_MS = 20
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -71,7 +72,7 @@ def notifying_worker(settings, broker):
     w = dramatiq.Worker(broker, worker_threads=2, worker_timeout=settings.DRAMATIQ_WORKER_TIMEOUT_MS)
     w.start()
     yield w
-    w.stop()
+    detach(w)
 
 
 def test_stage_reviewers_are_mailed_and_the_workspace_gets_signed_webhooks(
