@@ -7,7 +7,6 @@ combines, and reports every failing part at once:
   revocation, unknown inputs, non-commercial licences and models;
 - the review state (``governance.reviews.is_approved``: every required stage approved these bytes);
 - provenance and watermark (``governance.provenance.check_asset``).
-When the review or provenance module is not installed the gate fails closed with a reason that says so.
 """
 
 from __future__ import annotations
@@ -60,38 +59,18 @@ def publishability(
 def _review_reasons(asset: Asset) -> list[Reason]:
     from governance import reviews
 
-    is_approved = getattr(reviews, "is_approved", None)
-    if is_approved is None:
-        return [
-            Reason(
-                "review_unavailable",
-                "The review workflow is not installed, so nothing is approved.",
-                "review",
-            )
-        ]
-    if not is_approved(asset):
-        return [
-            Reason(
-                "review_not_approved",
-                "Not every required review stage approved the asset's current bytes.",
-                "review",
-            )
-        ]
-    return []
+    if reviews.is_approved(asset):
+        return []
+    return [
+        Reason(
+            "review_not_approved",
+            "Not every required review stage approved the asset's current bytes.",
+            "review",
+        )
+    ]
 
 
 def _provenance_reasons(asset: Asset) -> list[Reason]:
     from governance import provenance
 
-    check_asset = getattr(provenance, "check_asset", None)
-    if check_asset is None:
-        if asset.origin == "upload":
-            return []  # uploads need no manifest (the provenance contract)
-        return [
-            Reason(
-                "provenance_unavailable",
-                "Provenance checking is not installed, so the manifest and watermark cannot be verified.",
-                "provenance",
-            )
-        ]
-    return list(check_asset(asset))
+    return list(provenance.check_asset(asset))

@@ -119,7 +119,7 @@ def _enforce_one(asset: Any, now: datetime, result: SweepResult) -> None:
             return
         # Short: publications keep the reason in a 200-character field; the audit event has the detail.
         count = _unpublish(asset, reason=f"{wanted}: {reason_text}"[:200])
-        result.unpublished += count or 0
+        result.unpublished += count
         (result.revoked if wanted == AssetStatus.LICENCE_REVOKED else result.expired).append(str(asset.pk))
         audit.record(
             "licence.enforce",
@@ -169,15 +169,11 @@ def _warn_one(asset: Any, now: datetime, horizon: datetime, result: SweepResult)
     result.warned.append(str(asset.pk))
 
 
-def _unpublish(asset: Any, *, reason: str) -> int | None:
-    """Ask the integrations to take down every live publication; None when they are not installed."""
+def _unpublish(asset: Any, *, reason: str) -> int:
+    """Ask the integrations to take down every live publication of ``asset``; how many were asked."""
     import integrations
 
-    unpublish_asset = getattr(integrations, "unpublish_asset", None)
-    if unpublish_asset is None:
-        logger.error("integrations.unpublish_asset is missing; asset %s could not be unpublished", asset.pk)
-        return None
-    return int(unpublish_asset(asset, reason=reason))
+    return int(integrations.unpublish_asset(asset, reason=reason))
 
 
 def editor_emails(asset: Any) -> list[str]:
