@@ -6,7 +6,6 @@ Shared by ``POST /api/v1/verify`` and ``manage.py verify_asset`` so both answer 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 import logging
 from collections.abc import Callable
@@ -21,19 +20,12 @@ from governance.provenance.reading import MIME_BY_PIL_FORMAT, describe, read_man
 logger = logging.getLogger(__name__)
 
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A public function of another package if it exists at call time (reviews, integrations)."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
 def _record(record: ProvenanceRecord, data: bytes) -> dict[str, Any]:
     asset = record.asset
     generation = (record.manifest or {}).get("generation") or {}
-    review_summary = _optional("governance.reviews", "review_summary")
-    publications_for = _optional("integrations", "publications_for")
+    import integrations
+    from governance import reviews
+
     return {
         "asset": str(asset.pk),
         "workspace": asset.workspace.slug,
@@ -50,8 +42,8 @@ def _record(record: ProvenanceRecord, data: bytes) -> dict[str, Any]:
         ],
         # The file verified is exactly what is stored (not a re-encoded or edited copy).
         "same_bytes": hashlib.sha256(data).hexdigest() == asset.sha256,
-        "review": review_summary(asset) if review_summary else None,
-        "publications": publications_for(asset) if publications_for else None,
+        "review": reviews.review_summary(asset),
+        "publications": integrations.publications_for(asset),
     }
 
 

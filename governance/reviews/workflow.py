@@ -68,10 +68,7 @@ def policy_extra_roles(asset: Asset) -> list[str]:
     """Roles that policy adds for this asset (e.g. legal for a flagged prompt term); [] without rules."""
     from governance import policy
 
-    extra = getattr(policy, "extra_review_stages", None)
-    if extra is None:  # the policy module predates the hook (issue 5): no additional stages
-        return []
-    roles = list(extra(asset) or [])
+    roles = list(policy.extra_review_stages(asset))
     unknown = [r for r in roles if r not in Role.values]
     if unknown:
         raise ValueError(f"policy asked for unknown review roles {unknown}")
