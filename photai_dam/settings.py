@@ -276,6 +276,7 @@ C2PA_THUMBNAIL_LONG_EDGE = env_int("C2PA_THUMBNAIL_LONG_EDGE", 0, minimum=0)
 # POST /api/v1/verify also searches for the watermark in cropped copies (seconds of CPU per megapixel
 # when no mark is found); off on servers where verify is exposed widely.
 WATERMARK_VERIFY_CROP_SEARCH = env_bool("WATERMARK_VERIFY_CROP_SEARCH", True)
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"verify": env_str("PHOTAI_VERIFY_RATE", "30/min")}
 
 # --- Governance: licences and policy (issue 5) --------------------------------------------------------
 # Warn editors this many days before the licence behind an asset expires (once per asset per expiry).

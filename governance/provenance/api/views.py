@@ -9,6 +9,7 @@ from rest_framework import permissions, serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from governance.provenance import verify_bytes
@@ -25,6 +26,10 @@ class VerifyView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser]
+    # Verifying can cost seconds of CPU (the watermark's crop search): a per-user rate keeps one account
+    # from tying up the web workers (PHOTAI_VERIFY_RATE, default 30/min).
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "verify"
 
     @extend_schema(request=VerifyRequestSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
