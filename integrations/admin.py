@@ -3,27 +3,14 @@ validate, encrypt and audit; the admin shows whether secrets are set, never the 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from integrations.models import Connection, Publication
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from photai_dam.admin_base import ReadOnlyAdmin
 
 
 @admin.register(Connection)
-class ConnectionAdmin(_ReadOnly):
+class ConnectionAdmin(ReadOnlyAdmin):
     list_display = ("name", "kind", "workspace", "channel", "territory", "is_active", "last_test_ok")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "base_url")
@@ -40,7 +27,7 @@ class ConnectionAdmin(_ReadOnly):
 
 
 @admin.register(Publication)
-class PublicationAdmin(_ReadOnly):
+class PublicationAdmin(ReadOnlyAdmin):
     list_display = ("asset", "connection", "status", "remote_id", "published_at", "error_code")
     list_filter = ("status", "connection__kind")
     search_fields = ("remote_id", "asset__id")

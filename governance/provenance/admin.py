@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from governance.provenance.models import ProvenanceRecord, WorkspaceSigningIdentity
+from photai_dam.admin_base import ReadOnlyAdmin
 
 
 @admin.register(WorkspaceSigningIdentity)
@@ -17,17 +15,9 @@ class WorkspaceSigningIdentityAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProvenanceRecord)
-class ProvenanceRecordAdmin(admin.ModelAdmin):
+class ProvenanceRecordAdmin(ReadOnlyAdmin):
+    """What finalisation recorded is evidence: nobody edits or deletes it by hand."""
+
     list_display = ("asset", "validation_state", "watermark_status", "ai_lineage", "signer", "created_at")
     list_filter = ("validation_state", "watermark_status", "ai_lineage")
     search_fields = ("asset__id", "manifest_label", "signer")
-
-    # What finalisation recorded is evidence: nobody edits or deletes it by hand.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
