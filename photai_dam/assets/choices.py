@@ -27,10 +27,12 @@ MIME_BY_FORMAT = {
     "PNG": "image/png",
     "WEBP": "image/webp",
     "TIFF": "image/tiff",
+    "AVIF": "image/avif",
 }
 EXTENSION_BY_MIME = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
     "image/webp": ".webp",
     "image/tiff": ".tif",
+    "image/avif": ".avif",
 }

@@ -27,7 +27,13 @@ def stored_files(media) -> list:
 
 @pytest.mark.parametrize(
     ("fmt", "mime"),
-    [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"), ("TIFF", "image/tiff")],
+    [
+        ("JPEG", "image/jpeg"),
+        ("PNG", "image/png"),
+        ("WEBP", "image/webp"),
+        ("TIFF", "image/tiff"),
+        ("AVIF", "image/avif"),
+    ],
 )
 def test_each_accepted_format_is_stored_with_its_facts(editor, fmt, mime):
     data = image_bytes(fmt, 321, 123)

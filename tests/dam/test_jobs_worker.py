@@ -62,3 +62,21 @@ def test_a_redelivered_message_does_not_store_a_second_output(editor, upload, br
     # then there is still exactly one output
     assert JobOutput.objects.filter(job_id=job_id).count() == 1
     assert Job.objects.get(pk=job_id).status == "succeeded"
+
+
+def test_an_avif_upload_can_be_resized_into_a_signed_rendition(editor, upload, worker, wait_for_job):
+    from fixtures.images import image_bytes
+
+    source = upload(image_bytes("AVIF", 400, 300))
+
+    response = editor.client.post(
+        "/api/v1/workspaces/acme/jobs",
+        {"operation": "resize", "inputs": [source["id"]], "params": {"width": 300, "height": 300}},
+        format="json",
+    )
+
+    job = wait_for_job(editor.client, response.json()["id"])
+    assert job["status"] == "succeeded", job
+    output = editor.client.get(f"/api/v1/workspaces/acme/assets/{job['outputs'][0]}").json()
+    assert output["mime_type"] == "image/png"
+    assert (output["width"], output["height"]) == (300, 225)
