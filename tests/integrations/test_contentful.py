@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integrations.helpers import publish, stored_bytes
 from tests.plugins.integrations import wait_for_publication
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,27 +25,12 @@ def space(make_connection: Any, contentful_server: Any) -> dict[str, Any]:
     )
 
 
-def _publish(member: Any, asset_id: str, connection_id: str, **body: Any) -> Any:
-    return member.client.post(
-        f"/api/v1/workspaces/acme/assets/{asset_id}/publications",
-        {"connection": connection_id, **body},
-        format="json",
-    )
-
-
-def _stored_bytes(asset_id: str) -> bytes:
-    from photai_dam.assets.models import Asset
-
-    with Asset.objects.get(pk=asset_id).file.open("rb") as handle:
-        return handle.read()
-
-
 def test_publish_uploads_creates_processes_polls_and_publishes(
     editor, approved_upload, space, contentful_server, integrations_worker
 ):
     asset = approved_upload(title="Hero bicycle")
 
-    response = _publish(editor, asset["id"], space["id"], alt_text="A red bicycle")
+    response = publish(editor, asset["id"], space["id"], alt_text="A red bicycle")
     assert response.status_code == 202
     publication = wait_for_publication(editor.client, response.json()["id"])
 
@@ -54,7 +40,7 @@ def test_publish_uploads_creates_processes_polls_and_publishes(
     assert remote["fields"]["title"] == {"en-US": "A red bicycle"}
     # the processed file serves the exact stored bytes
     served = httpx.get(publication["remote_url"].replace("https://", "http://", 1)).content
-    assert served == _stored_bytes(asset["id"])
+    assert served == stored_bytes(asset["id"])
     assert contentful_server.count("upload") == 1
     assert contentful_server.count("put_asset") == 1
     assert contentful_server.count("process") == 1
@@ -66,7 +52,7 @@ def test_linking_to_an_entry_field_republishes_the_entry(
 ):
     asset = approved_upload()
 
-    response = _publish(editor, asset["id"], space["id"], target={"entry_id": "hero-entry", "field": "image"})
+    response = publish(editor, asset["id"], space["id"], target={"entry_id": "hero-entry", "field": "image"})
     publication = wait_for_publication(editor.client, response.json()["id"])
 
     entry = contentful_server.entries["hero-entry"]
@@ -81,7 +67,7 @@ def test_linking_to_an_entry_field_republishes_the_entry(
 def test_an_entry_without_its_field_partner_is_refused_at_the_edge(editor, approved_upload, space):
     asset = approved_upload()
 
-    response = _publish(editor, asset["id"], space["id"], target={"entry_id": "hero-entry"})
+    response = publish(editor, asset["id"], space["id"], target={"entry_id": "hero-entry"})
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_target"
@@ -93,7 +79,7 @@ def test_rate_limit_waits_for_the_reset_header(
     asset = approved_upload()
     contentful_server.inject("upload", rate_limit=1)
 
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], space["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], space["id"]).json()["id"])
 
     assert publication["status"] == "live", publication
     assert publication["log"][0]["code"] == "rate_limited"
@@ -119,7 +105,7 @@ def test_transient_failures_are_retried_without_a_second_asset(
     asset = approved_upload()
     contentful_server.inject(operation, **fault)
 
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], space["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], space["id"]).json()["id"])
 
     assert publication["status"] == "live", publication
     assert [entry["code"] for entry in publication["log"]] == [code]
@@ -133,7 +119,7 @@ def test_a_bad_token_fails_the_publication_with_contentfuls_code(
     asset = approved_upload()
     contentful_server.token = "rotated-elsewhere"
 
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], space["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], space["id"]).json()["id"])
 
     assert publication["status"] == "failed"
     assert publication["error_code"] == "AccessTokenInvalid"
@@ -144,7 +130,7 @@ def test_unpublish_deletes_the_published_version(
     editor, approved_upload, space, contentful_server, integrations_worker
 ):
     asset = approved_upload()
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], space["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], space["id"]).json()["id"])
 
     editor.client.post(
         f"/api/v1/workspaces/acme/publications/{publication['id']}/unpublish", {}, format="json"
@@ -164,7 +150,7 @@ def test_slow_processing_is_resumed_by_the_retry_not_requested_again(
     contentful_server.polls_until_processed = 3
     asset = approved_upload()
 
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], space["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], space["id"]).json()["id"])
 
     # then later attempts resume polling from the checkpoint: one upload, one asset, one process request
     assert publication["status"] == "live", (publication["error_code"], publication["log"])
@@ -179,7 +165,7 @@ def test_revoking_the_licence_unpublishes_through_the_sweep(
 ):
     # given an asset live on Contentful
     asset = approved_upload()
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], space["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], space["id"]).json()["id"])
     assert publication["status"] == "live"
 
     # when its licence is revoked (issue 5 enforces it at once, calling integrations.unpublish_asset)

@@ -10,15 +10,8 @@ import integrations
 from integrations import actions
 from integrations.models import Publication
 from photai_dam.assets.models import Asset
+from tests.integrations.helpers import publish
 from tests.plugins.integrations import wait_for_publication
-
-
-def _publish(member: Any, asset_id: str, connection_id: str, workspace: str = "acme", **body: Any) -> Any:
-    return member.client.post(
-        f"/api/v1/workspaces/{workspace}/assets/{asset_id}/publications",
-        {"connection": connection_id, **body},
-        format="json",
-    )
 
 
 @pytest.fixture
@@ -32,7 +25,7 @@ def shop(make_connection: Any, shopify_server: Any) -> dict[str, Any]:
 def test_an_asset_nobody_approved_gets_422_with_the_gates_reasons(editor, upload, shop, shopify_server):
     asset = upload()  # no licence, no review
 
-    response = _publish(editor, asset["id"], shop["id"])
+    response = publish(editor, asset["id"], shop["id"])
 
     assert response.status_code == 422
     error = response.json()["error"]
@@ -64,7 +57,7 @@ def test_a_licence_that_excludes_the_connections_territory_is_refused(
         territory="FR",
     )
 
-    response = _publish(editor, asset["id"], site["id"])
+    response = publish(editor, asset["id"], site["id"])
 
     assert response.status_code == 422
     assert [r["code"] for r in response.json()["error"]["details"]["reasons"]] == [
@@ -79,18 +72,18 @@ def test_isolation_roles_and_bad_input(
     asset = approved_upload()
 
     # another workspace's member sees neither the asset nor its publications (404, I4)
-    assert _publish(outsider, asset["id"], shop["id"]).status_code == 404
+    assert publish(outsider, asset["id"], shop["id"]).status_code == 404
     assert (
         outsider.client.get(f"/api/v1/workspaces/acme/assets/{asset['id']}/publications").status_code == 404
     )
     # a connection id from another workspace is indistinguishable from a missing one
-    foreign = _publish(editor, asset["id"], "00000000-0000-4000-8000-000000000000")
+    foreign = publish(editor, asset["id"], "00000000-0000-4000-8000-000000000000")
     assert (foreign.status_code, foreign.json()["error"]["code"]) == (422, "connection_not_found")
     # reviewers do not publish
-    assert _publish(brand_reviewer, asset["id"], shop["id"]).status_code == 403
+    assert publish(brand_reviewer, asset["id"], shop["id"]).status_code == 403
     # bad input: a clear 400 with a machine-readable code
-    assert _publish(editor, asset["id"], "not-a-uuid").json()["error"]["code"] == "invalid"
-    bad_target = _publish(editor, asset["id"], shop["id"], target={"product_id": "42"})
+    assert publish(editor, asset["id"], "not-a-uuid").json()["error"]["code"] == "invalid"
+    bad_target = publish(editor, asset["id"], shop["id"], target={"product_id": "42"})
     assert (bad_target.status_code, bad_target.json()["error"]["code"]) == (400, "invalid_target")
     assert (
         editor.client.post(
@@ -104,7 +97,7 @@ def test_isolation_roles_and_bad_input(
 @pytest.mark.django_db
 def test_a_published_asset_cannot_be_deleted(editor, approved_upload, shop):
     asset = approved_upload()
-    assert _publish(editor, asset["id"], shop["id"]).status_code == 202
+    assert publish(editor, asset["id"], shop["id"]).status_code == 202
 
     response = editor.client.delete(f"/api/v1/workspaces/acme/assets/{asset['id']}")
 
@@ -117,7 +110,7 @@ def test_a_published_asset_cannot_be_deleted(editor, approved_upload, shop):
 def test_the_gate_is_asked_again_when_the_worker_uploads(editor, approved_upload, shop, shopify_server):
     # given a publication accepted by the gate, still waiting for a worker
     asset = approved_upload()
-    publication_id = _publish(editor, asset["id"], shop["id"]).json()["id"]
+    publication_id = publish(editor, asset["id"], shop["id"]).json()["id"]
 
     # when the licence sweep marks the asset revoked before the worker runs
     Asset.objects.filter(pk=asset["id"]).update(status="licence_revoked")
@@ -133,7 +126,7 @@ def test_the_gate_is_asked_again_when_the_worker_uploads(editor, approved_upload
 @pytest.mark.django_db
 def test_unpublish_asset_withdraws_a_publication_still_waiting(editor, approved_upload, shop, shopify_server):
     asset = approved_upload()
-    publication_id = _publish(editor, asset["id"], shop["id"]).json()["id"]
+    publication_id = publish(editor, asset["id"], shop["id"]).json()["id"]
 
     count = integrations.unpublish_asset(Asset.objects.get(pk=asset["id"]), reason="licence revoked")
     actions.run_publish(publication_id)  # the queued message arrives afterwards
@@ -150,7 +143,7 @@ def test_revoking_the_approval_unpublishes_everywhere_and_publishing_again_reuse
 ):
     # given an asset live on Shopify
     asset = approved_upload()
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], shop["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], shop["id"]).json()["id"])
     assert publication["status"] == "live"
 
     # when an admin revokes the approval through the reviews API (which calls integrations.unpublish_asset)
@@ -173,12 +166,12 @@ def test_revoking_the_approval_unpublishes_everywhere_and_publishing_again_reuse
         (publication["id"], "unpublished", "shopify")
     ]
     # and publishing needs a fresh approval: refused now ...
-    assert _publish(editor, asset["id"], shop["id"]).status_code == 422
+    assert publish(editor, asset["id"], shop["id"]).status_code == 422
     # ... and after a new approval the same row is published again, with a new upload
     admin_member.client.post(
         f"/api/v1/workspaces/acme/assets/{asset['id']}/reviews", {"approve_for_use": True}, format="json"
     )
-    again = _publish(editor, asset["id"], shop["id"])
+    again = publish(editor, asset["id"], shop["id"])
     assert (again.status_code, again.json()["id"]) == (202, publication["id"])
     assert wait_for_publication(editor.client, publication["id"])["status"] == "live"
     assert len(shopify_server.files) == 1
@@ -201,7 +194,7 @@ def test_a_second_worker_waits_for_the_lease_instead_of_uploading_in_parallel(
     from django.utils import timezone
 
     asset = approved_upload()
-    publication_id = _publish(editor, asset["id"], shop["id"]).json()["id"]
+    publication_id = publish(editor, asset["id"], shop["id"]).json()["id"]
     # another worker is in the middle of an attempt (a redelivered message arrives meanwhile)
     Publication.objects.filter(pk=publication_id).update(lease_until=timezone.now() + timedelta(seconds=30))
 
@@ -219,7 +212,7 @@ def test_a_publication_withdrawn_between_two_attempts_uploads_nothing(
 ):
     # given a publication whose first attempt met a 503 before anything reached the shop
     asset = approved_upload()
-    publication_id = _publish(editor, asset["id"], shop["id"]).json()["id"]
+    publication_id = publish(editor, asset["id"], shop["id"]).json()["id"]
     shopify_server.inject("files", status=503)
     with pytest.raises(actions.RetryLater):
         actions.run_publish(publication_id)

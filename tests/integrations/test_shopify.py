@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from integrations.models import Publication
+from tests.integrations.helpers import publish, stored_bytes
 from tests.plugins.integrations import wait_for_publication
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,21 +26,6 @@ def shop(make_connection: Any, shopify_server: Any) -> dict[str, Any]:
     )
 
 
-def _publish(member: Any, asset_id: str, connection_id: str, **body: Any) -> Any:
-    return member.client.post(
-        f"/api/v1/workspaces/acme/assets/{asset_id}/publications",
-        {"connection": connection_id, **body},
-        format="json",
-    )
-
-
-def _stored_bytes(asset_id: str) -> bytes:
-    from photai_dam.assets.models import Asset
-
-    with Asset.objects.get(pk=asset_id).file.open("rb") as handle:
-        return handle.read()
-
-
 def test_publish_stages_uploads_creates_polls_until_ready_and_attaches_to_the_product(
     editor, approved_upload, shop, shopify_server, integrations_worker
 ):
@@ -48,7 +34,7 @@ def test_publish_stages_uploads_creates_polls_until_ready_and_attaches_to_the_pr
     assert shop["channel"] == "ecommerce"
 
     # when the editor publishes it to a product
-    response = _publish(
+    response = publish(
         editor,
         asset["id"],
         shop["id"],
@@ -62,7 +48,7 @@ def test_publish_stages_uploads_creates_polls_until_ready_and_attaches_to_the_pr
     assert publication["status"] == "live", publication
     assert publication["remote_id"].startswith("gid://shopify/MediaImage/")
     remote = shopify_server.files[publication["remote_id"]]
-    assert remote["data"] == _stored_bytes(asset["id"])
+    assert remote["data"] == stored_bytes(asset["id"])
     assert hashlib.sha256(httpx.get(publication["remote_url"]).content).hexdigest() == asset["sha256"]
     assert remote["alt"] == "Red bicycle"  # an upload carries no AI disclosure
     assert remote["references"] == ["gid://shopify/Product/1001"]
@@ -78,10 +64,10 @@ def test_publishing_again_returns_the_existing_publication_and_uploads_nothing(
     editor, approved_upload, shop, shopify_server, integrations_worker
 ):
     asset = approved_upload()
-    first = _publish(editor, asset["id"], shop["id"])
+    first = publish(editor, asset["id"], shop["id"])
     wait_for_publication(editor.client, first.json()["id"])
 
-    again = _publish(editor, asset["id"], shop["id"])
+    again = publish(editor, asset["id"], shop["id"])
 
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
@@ -107,7 +93,7 @@ def test_transient_failures_are_retried_without_a_second_file(
     asset = approved_upload()
     shopify_server.inject(operation, **fault)
 
-    response = _publish(editor, asset["id"], shop["id"])
+    response = publish(editor, asset["id"], shop["id"])
     publication = wait_for_publication(editor.client, response.json()["id"])
 
     assert publication["status"] == "live", publication
@@ -116,7 +102,7 @@ def test_transient_failures_are_retried_without_a_second_file(
     assert publication["log"][0]["retryable"] is True
     assert len(shopify_server.files) == 1
     assert shopify_server.count("fileCreate", "ok") == 1
-    assert shopify_server.files[publication["remote_id"]]["data"] == _stored_bytes(asset["id"])
+    assert shopify_server.files[publication["remote_id"]]["data"] == stored_bytes(asset["id"])
 
 
 def test_throttling_waits_for_the_bucket_to_refill(
@@ -126,7 +112,7 @@ def test_throttling_waits_for_the_bucket_to_refill(
     asset = approved_upload()
     shopify_server.inject("fileCreate", throttle=True)
 
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], shop["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], shop["id"]).json()["id"])
 
     entry = publication["log"][0]
     assert entry["vendor_wait_s"] == pytest.approx(1.0)
@@ -139,7 +125,7 @@ def test_a_file_that_fails_processing_fails_the_publication_with_shopifys_code(
     asset = approved_upload()
     shopify_server.fail_processing = True
 
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], shop["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], shop["id"]).json()["id"])
 
     assert publication["status"] == "failed"
     assert publication["error_code"] == "IMAGE_PROCESSING_FAILURE"
@@ -151,7 +137,7 @@ def test_a_permanent_error_fails_at_once_with_the_vendor_code(
 ):
     asset = approved_upload()
 
-    response = _publish(editor, asset["id"], shop["id"], target={"product_id": "gid://shopify/Product/999"})
+    response = publish(editor, asset["id"], shop["id"], target={"product_id": "gid://shopify/Product/999"})
     publication = wait_for_publication(editor.client, response.json()["id"])
 
     assert publication["status"] == "failed"
@@ -166,7 +152,7 @@ def test_retries_stop_after_the_attempt_budget(
     for _ in range(4):
         shopify_server.inject("stagedUploadsCreate", status=503)
 
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], shop["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], shop["id"]).json()["id"])
 
     assert publication["status"] == "failed"
     assert publication["error_code"] == "http_503"
@@ -177,7 +163,7 @@ def test_retries_stop_after_the_attempt_budget(
 
 def test_unpublish_deletes_the_file(editor, approved_upload, shop, shopify_server, integrations_worker):
     asset = approved_upload()
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], shop["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], shop["id"]).json()["id"])
 
     response = editor.client.post(
         f"/api/v1/workspaces/acme/publications/{publication['id']}/unpublish",
@@ -200,7 +186,7 @@ def test_slow_processing_is_resumed_by_the_retry_not_created_again(
     shopify_server.polls_until_ready = 3
     asset = approved_upload()
 
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], shop["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], shop["id"]).json()["id"])
 
     assert publication["status"] == "live", publication
     assert {entry["code"] for entry in publication["log"]} == {"PROCESSING"}

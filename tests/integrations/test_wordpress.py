@@ -11,6 +11,7 @@ import pytest
 
 from integrations import actions
 from integrations.models import Publication
+from tests.integrations.helpers import publish, stored_bytes
 from tests.plugins.integrations import wait_for_publication
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.wordpress]
@@ -25,21 +26,6 @@ def site(make_connection: Any, wordpress_site: Any) -> dict[str, Any]:
         territory="worldwide",
         webhook_secret="wordpress-plugin-secret-0123456789",
     )
-
-
-def _publish(member: Any, asset_id: str, connection_id: str, **body: Any) -> Any:
-    return member.client.post(
-        f"/api/v1/workspaces/acme/assets/{asset_id}/publications",
-        {"connection": connection_id, **body},
-        format="json",
-    )
-
-
-def _stored_bytes(asset_id: str) -> bytes:
-    from photai_dam.assets.models import Asset
-
-    with Asset.objects.get(pk=asset_id).file.open("rb") as handle:
-        return handle.read()
 
 
 def _media_with_slug(wordpress_site: Any, publication_id: str) -> list[dict[str, Any]]:
@@ -78,7 +64,7 @@ def test_publish_sets_alt_text_and_caption_and_serves_the_exact_bytes(
     asset = approved_upload(title="Red bicycle")
 
     # when the editor publishes it with alt text
-    response = _publish(editor, asset["id"], site["id"], alt_text="A red bicycle against a wall")
+    response = publish(editor, asset["id"], site["id"], alt_text="A red bicycle against a wall")
     assert response.status_code == 202, response.content
     publication = wait_for_publication(editor.client, response.json()["id"])
     assert publication["status"] == "live", publication
@@ -93,17 +79,17 @@ def test_publish_sets_alt_text_and_caption_and_serves_the_exact_bytes(
     # ... and serves the stored bytes unchanged (no re-encode)
     served = httpx.get(media["source_url"], timeout=30)
     assert served.status_code == 200
-    assert served.content == _stored_bytes(asset["id"])
+    assert served.content == stored_bytes(asset["id"])
 
 
 def test_publishing_twice_and_a_redelivered_message_never_upload_a_second_copy(
     editor, approved_upload, site, wordpress_site, integrations_worker
 ):
     asset = approved_upload()
-    first = wait_for_publication(editor.client, _publish(editor, asset["id"], site["id"]).json()["id"])
+    first = wait_for_publication(editor.client, publish(editor, asset["id"], site["id"]).json()["id"])
 
     # the same request again returns the same publication
-    again = _publish(editor, asset["id"], site["id"])
+    again = publish(editor, asset["id"], site["id"])
     assert again.status_code == 200
     assert again.json()["id"] == first["id"]
 
@@ -121,7 +107,7 @@ def test_unpublish_deletes_the_media_for_good(
     editor, approved_upload, site, wordpress_site, integrations_worker
 ):
     asset = approved_upload()
-    publication = wait_for_publication(editor.client, _publish(editor, asset["id"], site["id"]).json()["id"])
+    publication = wait_for_publication(editor.client, publish(editor, asset["id"], site["id"]).json()["id"])
 
     response = editor.client.post(
         f"/api/v1/workspaces/acme/publications/{publication['id']}/unpublish", {}, format="json"
@@ -158,7 +144,7 @@ def test_deleting_the_media_inside_wordpress_reaches_us_through_our_plugin(
     try:
         asset = approved_upload()
         publication = wait_for_publication(
-            editor.client, _publish(editor, asset["id"], site["id"]).json()["id"]
+            editor.client, publish(editor, asset["id"], site["id"]).json()["id"]
         )
         assert publication["status"] == "live"
 
@@ -183,7 +169,7 @@ def test_an_ai_output_goes_out_with_its_disclosure_and_its_signed_bytes(
     output = approved_ai_output()
 
     # when it is published
-    response = _publish(editor, str(output.pk), site["id"], alt_text="A red bicycle on a beach")
+    response = publish(editor, str(output.pk), site["id"], alt_text="A red bicycle on a beach")
     assert response.status_code == 202, response.content
     publication = wait_for_publication(editor.client, response.json()["id"])
     assert publication["status"] == "live", publication
@@ -196,7 +182,7 @@ def test_an_ai_output_goes_out_with_its_disclosure_and_its_signed_bytes(
     assert "Content Credentials (C2PA)" in media["description"]["raw"]
     assert media["alt_text"] == "A red bicycle on a beach"
     served = httpx.get(media["source_url"], timeout=30).content
-    assert served == _stored_bytes(str(output.pk))
+    assert served == stored_bytes(str(output.pk))
     assert publication["sha256"] == output.sha256
     # what a visitor downloads from WordPress still proves what it is (issue 4's verify)
     from governance import provenance
