@@ -60,3 +60,12 @@ def isolated_media(settings: Any, tmp_path: Path) -> Iterator[Path]:
             },
         }
     yield media
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Rate limits and other cached state never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -11,7 +10,6 @@ from fixtures.images import image_bytes
 
 def test_verify_answers_429_past_the_per_user_rate(editor, outsider, monkeypatch):
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"verify": "2/min"})
-    cache.clear()
     data = image_bytes("PNG", 300, 300)
 
     def verify(member):
