@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from photai_dam.assets.choices import MIME_BY_FORMAT as ASSET_MIME_BY_FORMAT
+
 if TYPE_CHECKING:
     from inference.context import ModelInfo
     from photai_dam.assets.models import Asset
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MIME_BY_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# The formats outputs are written in (all of them carry C2PA manifests and our watermark).
+MIME_BY_FORMAT = {fmt: ASSET_MIME_BY_FORMAT[fmt] for fmt in ("JPEG", "PNG", "WEBP")}
 
 
 class FinalisationError(Exception):

@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 from governance.provenance.manifest import GENERATION_LABEL
+from photai_dam.assets.choices import MIME_BY_FORMAT
 
-MIME_BY_PIL_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff"}
+# Every format the DAM accepts (photai_dam.assets.choices) can be read for a manifest.
+MIME_BY_PIL_FORMAT = MIME_BY_FORMAT
 
 
 def empty_c2pa() -> dict[str, Any]:
