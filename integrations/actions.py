@@ -23,6 +23,7 @@ from integrations.base import ConnectorError, InvalidConfiguration, WebhookEvent
 from integrations.choices import ACTIVE, DEFAULT_CHANNEL, TRANSITIONS, PublicationStatus
 from integrations.models import Connection, Publication, WebhookDelivery
 from photai_dam.api.errors import ApiError, Conflict, Unprocessable
+from photai_dam import outbound
 from photai_dam.assets.models import Asset
 from photai_dam.statemachine import cas_transition
 from photai_dam.workspaces.access import WorkspaceAccess
@@ -59,6 +60,24 @@ def _check_secrets(
     return clean
 
 
+def _check_outbound(kind: str, base_url: str | None, config: dict[str, Any]) -> None:
+    """422 ``outbound_address_refused`` when the connection would call an address the policy refuses."""
+    urls = {"base_url": base_url} if base_url is not None else {}
+    for field in registry.connector_class(kind).outbound_url_fields:
+        if config.get(field):
+            urls[f"config.{field}"] = str(config[field])
+    for field, url in urls.items():
+        try:
+            outbound.check_url(url)
+        except outbound.OutboundRefused as exc:
+            raise Unprocessable(
+                exc.code,
+                f"{field}: {exc.message} Operators allow on-premise networks with "
+                "PHOTAI_OUTBOUND_ALLOWED_NETWORKS.",
+                details={"field": field, **exc.details},
+            ) from None
+
+
 def _audit_connection(action: str, access: WorkspaceAccess, connection: Connection, **data: Any) -> None:
     # Never the secrets: only whether they changed.
     audit.record(
@@ -89,6 +108,7 @@ def create_connection(
             "unknown_kind", f"There is no connector for {kind!r}.", details={"kinds": registry.kinds()}
         )
     clean_config = _check_secrets(kind, config or {}, credentials, webhook_secret)
+    _check_outbound(kind, base_url, clean_config)
     connection = Connection(
         workspace=access.workspace,
         kind=kind,
@@ -124,6 +144,7 @@ def update_connection(access: WorkspaceAccess, connection: Connection, **changes
     webhook_secret = changes.pop("webhook_secret", None)
     config = changes.pop("config", connection.config)
     clean_config = _check_secrets(connection.kind, config, credentials, webhook_secret)
+    _check_outbound(connection.kind, changes.get("base_url"), clean_config)
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
         for field in ("name", "base_url", "channel", "territory", "is_active"):
@@ -170,27 +191,53 @@ def delete_connection(access: WorkspaceAccess, connection: Connection) -> None:
         connection.delete()
 
 
+# What ``…/connections/{id}/test`` may say: never what the remote answered (it may not be a CMS at all).
+TEST_MESSAGES = {
+    "reachable": "The service answered and accepted the credentials.",
+    "auth_failed": "The service answered but refused the credentials.",
+    "refused_by_policy": outbound.OutboundRefused("").message,
+    "unreachable": "The service could not be reached, or did not answer as a {kind} service does.",
+}
+AUTH_FAILURE_CODES = {"UNAUTHORIZED", "ACCESS_DENIED", "missing_capability", "no_credentials"}
+
+
+def _test_result(exc: ConnectorError) -> str:
+    if exc.code == outbound.CODE:
+        return "refused_by_policy"
+    if exc.permanent and (exc.http_status in (401, 403) or exc.code in AUTH_FAILURE_CODES):
+        return "auth_failed"
+    return "unreachable"
+
+
 def test_connection(access: WorkspaceAccess, connection: Connection) -> dict[str, Any]:
-    """Check the credentials against the remote system and remember the outcome."""
+    """Check the credentials against the remote system and remember the outcome.
+
+    The answer is one of four results with a fixed message: what came back from the remote, and how a
+    connection failed (refused, reset, timed out), are only logged, so the endpoint cannot be used to
+    read internal services or to tell open ports from closed ones.
+    """
     access.require_role(Role.ADMIN)
-    outcome: dict[str, Any]
     try:
         with registry.connector_for(connection) as connector:
-            outcome = {"ok": True, "remote": connector.test()}
+            connector.test()
+        result = "reachable"
     except InvalidConfiguration as exc:
         raise _invalid(exc) from None
     except ConnectorError as exc:
-        outcome = {
-            "ok": False,
-            "error": {"code": exc.code, "message": exc.message, "retryable": not exc.permanent},
-        }
+        result = _test_result(exc)
+        logger.info("connection %s test: %s (%s: %s)", connection.pk, result, exc.code, exc.message)
+    outcome = {
+        "ok": result == "reachable",
+        "result": result,
+        "message": TEST_MESSAGES[result].format(kind=connection.get_kind_display()),
+    }
     with transaction.atomic():
         Connection.objects.filter(pk=connection.pk).update(
             last_tested_at=timezone.now(),
             last_test_ok=outcome["ok"],
-            last_test_error="" if outcome["ok"] else outcome["error"]["code"][:200],
+            last_test_error="" if outcome["ok"] else result,
         )
-        _audit_connection("connection.test", access, connection, ok=outcome["ok"])
+        _audit_connection("connection.test", access, connection, ok=outcome["ok"], result=result)
     return outcome
 
 

@@ -37,3 +37,15 @@ def check_deployment_basics(app_configs: Any, **kwargs: Any) -> list[Any]:
             )
         )
     return problems
+
+
+@register()
+def check_outbound_policy(app_configs: Any, **kwargs: Any) -> list[Any]:
+    from photai_dam import outbound
+
+    return [
+        Error(problem, hint="Use CIDRs such as 10.20.0.0/16 and ports such as 443.", id="photai.E003")
+        for problem in outbound.setting_problems(
+            settings.OUTBOUND_ALLOWED_NETWORKS, settings.OUTBOUND_ALLOWED_PORTS
+        )
+    ]

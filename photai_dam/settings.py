@@ -231,6 +231,11 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+# Outbound requests (invariant I8, photai_dam/outbound.py): networks that may be called although the
+# policy refuses them by default (loopback, private, link-local…), e.g. an on-premise CMS; CIDRs,
+# comma-separated. Addresses in them may be called on any port, all others only on these ports.
+OUTBOUND_ALLOWED_NETWORKS = env_list("PHOTAI_OUTBOUND_ALLOWED_NETWORKS")
+OUTBOUND_ALLOWED_PORTS = env_list("PHOTAI_OUTBOUND_ALLOWED_PORTS", ["80", "443"])
 # Key for credentials encrypted at rest (connections). Derived from SECRET_KEY unless set explicitly.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
 

@@ -17,6 +17,7 @@ from governance import audit
 from governance.reviews import secrets, workflow
 from governance.reviews.choices import TRANSITIONS, DecisionKind, ReviewKind, ReviewStatus
 from governance.reviews.models import Decision, Review, WebhookDelivery, WorkflowSettings
+from photai_dam import outbound
 from photai_dam.api.errors import ApiError, Conflict, Unprocessable
 from photai_dam.assets.choices import Origin
 from photai_dam.assets.models import Asset
@@ -495,9 +496,24 @@ def queue_webhook(review: Review, event: str) -> WebhookDelivery | None:
 # --- workflow settings ----------------------------------------------------------------------------------
 
 
+def _check_webhook_url(url: str) -> None:
+    """422 ``outbound_address_refused`` for a URL the outbound policy refuses (checked again per call)."""
+    try:
+        outbound.check_url(url)
+    except outbound.OutboundRefused as exc:
+        raise Unprocessable(
+            exc.code,
+            f"webhook_url: {exc.message} Operators allow on-premise networks with "
+            "PHOTAI_OUTBOUND_ALLOWED_NETWORKS.",
+            details={"field": "webhook_url", **exc.details},
+        ) from None
+
+
 def update_settings(access: WorkspaceAccess, changes: dict[str, Any]) -> WorkflowSettings:
     """Change the workspace's stages, separation option or webhook (admins); the secret is write-only."""
     access.require_role(Role.ADMIN)
+    if changes.get("webhook_url"):
+        _check_webhook_url(changes["webhook_url"])  # resolves the name: before any row is locked
     with transaction.atomic():
         config, _ = WorkflowSettings.objects.select_for_update().get_or_create(
             workspace=access.workspace, defaults={"stages": workflow.default_stages()}

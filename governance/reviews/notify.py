@@ -18,6 +18,7 @@ from django.utils import timezone
 from governance.reviews import secrets
 from governance.reviews.choices import DecisionKind, DeliveryStatus, ReviewStatus
 from governance.reviews.models import Decision, Review, StageNotification, WebhookDelivery, WorkflowSettings
+from photai_dam import outbound
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +71,13 @@ def deliver_webhook(delivery_id: str) -> None:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts + 1)
     delivery.attempts += 1
     try:
-        response = httpx.post(
-            delivery.url,
-            content=body,
-            headers=headers,
-            timeout=settings.REVIEW_WEBHOOK_TIMEOUT_S,
-            follow_redirects=False,
+        response = outbound.request(
+            "POST", delivery.url, content=body, headers=headers, timeout=settings.REVIEW_WEBHOOK_TIMEOUT_S
         )
+    except outbound.OutboundRefused as exc:
+        # The URL (or what its name resolves to now) is refused by policy: no retry will change that.
+        _finish(delivery, DeliveryStatus.FAILED, error=f"{exc.code}: {exc.reason}")
+        return
     except httpx.HTTPError as exc:
         _retry_or_fail(delivery, f"{type(exc).__name__}: {exc}", None)
         return

@@ -69,6 +69,7 @@ class ContentfulConnector(Connector):
     credentials_schema = ContentfulCredentials
     target_schema = ContentfulTarget
     webhook_secret_min_length = 64  # Contentful's signing secrets are 64 characters
+    outbound_url_fields = ("upload_base_url",)
 
     def _env(self, base: str | None = None) -> str:
         root = (base or self.base_url).rstrip("/")

@@ -164,12 +164,17 @@ def test_the_test_endpoint_checks_credentials_against_the_remote(admin_member, s
 
     assert admin_member.client.post(f"{URL}/{good['id']}/test").json() == {
         "ok": True,
-        "remote": {"shop": "contract-shop.myshopify.com", "name": "Contract Shop"},
+        "result": "reachable",
+        "message": "The service answered and accepted the credentials.",
     }
     answer = admin_member.client.post(f"{URL}/{bad['id']}/test").json()
-    assert answer["ok"] is False
-    assert answer["error"]["code"] == "UNAUTHORIZED"
-    assert admin_member.client.get(f"{URL}/{bad['id']}").json()["last_test_ok"] is False
+    assert answer == {
+        "ok": False,
+        "result": "auth_failed",
+        "message": "The service answered but refused the credentials.",
+    }
+    listed = admin_member.client.get(f"{URL}/{bad['id']}").json()
+    assert (listed["last_test_ok"], listed["last_test_error"]) == (False, "auth_failed")
 
 
 def test_a_connection_with_something_on_the_cms_cannot_be_deleted(admin_member, upload):
