@@ -22,8 +22,8 @@ from integrations import registry
 from integrations.base import ConnectorError, InvalidConfiguration, WebhookEvent
 from integrations.choices import ACTIVE, DEFAULT_CHANNEL, TRANSITIONS, PublicationStatus
 from integrations.models import Connection, Publication, WebhookDelivery
-from photai_dam.api.errors import ApiError, Conflict, Unprocessable
 from photai_dam import outbound
+from photai_dam.api.errors import ApiError, Conflict, Unprocessable
 from photai_dam.assets.models import Asset
 from photai_dam.statemachine import cas_transition
 from photai_dam.workspaces.access import WorkspaceAccess

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from integrations import actions, registry
 from integrations.base import InvalidConfiguration, WebhookRejected
-from integrations.crypto import SecretUnreadable
 from integrations.models import Connection
+from photai_dam.crypto import SecretUnreadable
 
 logger = logging.getLogger(__name__)
 

@@ -49,3 +49,19 @@ def check_outbound_policy(app_configs: Any, **kwargs: Any) -> list[Any]:
             settings.OUTBOUND_ALLOWED_NETWORKS, settings.OUTBOUND_ALLOWED_PORTS
         )
     ]
+
+
+@register()
+def check_field_encryption_key(app_configs: Any, **kwargs: Any) -> list[Any]:
+    from photai_dam import crypto
+
+    why = crypto.check_key(settings.FIELD_ENCRYPTION_KEY)
+    if why is None:
+        return []
+    return [
+        Error(
+            f"FIELD_ENCRYPTION_KEY is not a comma-separated list of Fernet keys: {why}",
+            hint="Generate one with cryptography.fernet.Fernet.generate_key().",
+            id="photai.E004",
+        )
+    ]

@@ -362,4 +362,3 @@ def request(method: str, url: str, *, timeout: float, **kwargs: Any) -> httpx.Re
     """One request through the policy (a fresh client, closed afterwards)."""
     with client(timeout=timeout) as http:
         return http.request(method, url, **kwargs)
-

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance import audit
-from governance.reviews import secrets, workflow
+from governance.reviews import workflow
 from governance.reviews.choices import TRANSITIONS, DecisionKind, ReviewKind, ReviewStatus
 from governance.reviews.models import Decision, Review, WebhookDelivery, WorkflowSettings
 from photai_dam import outbound
@@ -533,7 +533,7 @@ def update_settings(access: WorkspaceAccess, changes: dict[str, Any]) -> Workflo
             changed["webhook_url"] = config.webhook_url
         if "webhook_secret" in changes:
             secret = changes["webhook_secret"] or ""
-            config.webhook_secret_encrypted = secrets.encrypt(secret) if secret else ""
+            config.webhook_secret = secret
             # The audit log says that the secret changed, never what it is.
             changed["webhook_secret"] = "set" if secret else "cleared"
         if config.webhook_url and not config.webhook_secret_encrypted:

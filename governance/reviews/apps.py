@@ -7,3 +7,13 @@ class ReviewsConfig(AppConfig):
     name = "governance.reviews"
     label = "reviews"
     verbose_name = "Reviews"
+
+    def ready(self) -> None:
+        from governance.reviews.models import WEBHOOK_SECRET, WorkflowSettings
+        from photai_dam import crypto
+
+        # Written by governance/reviews/secrets.py before photai_dam.crypto: still read, re-encrypted by
+        # `manage.py rotate_secrets`.
+        crypto.register_field(
+            WorkflowSettings, "webhook_secret_encrypted", WEBHOOK_SECRET, legacy=("reviews-v1",)
+        )

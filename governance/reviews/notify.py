@@ -15,10 +15,10 @@ from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from governance.reviews import secrets
 from governance.reviews.choices import DecisionKind, DeliveryStatus, ReviewStatus
 from governance.reviews.models import Decision, Review, StageNotification, WebhookDelivery, WorkflowSettings
 from photai_dam import outbound
+from photai_dam.crypto import SecretUnreadable
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,12 @@ def deliver_webhook(delivery_id: str) -> None:
     if config is None or not config.webhook_secret_encrypted:
         _finish(delivery, DeliveryStatus.FAILED, error="the workspace no longer has a webhook secret")
         return
+    try:
+        secret = config.webhook_secret
+    except SecretUnreadable:
+        # No retry opens it: the operator removed the key it was stored under (FIELD_ENCRYPTION_KEY).
+        _finish(delivery, DeliveryStatus.FAILED, error="the webhook secret cannot be decrypted")
+        return
     body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
     timestamp = int(time.time())
     headers = {
@@ -66,7 +72,7 @@ def deliver_webhook(delivery_id: str) -> None:
         "X-PhotAI-Event": delivery.event,
         "X-PhotAI-Delivery": str(delivery.pk),
         TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: sign(secrets.decrypt(config.webhook_secret_encrypted), timestamp, body),
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
     }
     WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts + 1)
     delivery.attempts += 1
