@@ -49,7 +49,7 @@ LOOPBACK_SPELLINGS = [
     "127.1",  # short forms
     "127.0.1",
     "0",
-    "0.0.0.0",
+    "0.0.0.0",  # noqa: S104  (a URL host under test, nothing binds to it)
     "0x0",
     "localhost",
     "LOCALHOST",
@@ -75,7 +75,7 @@ REACHABLE_WITHOUT_POLICY = {
     "0x7f.1",
     "127.1",
     "0",
-    "0.0.0.0",
+    "0.0.0.0",  # noqa: S104  (a URL host under test, nothing binds to it)
     "localhost",
     "LOCALHOST",
     "[::1]",
@@ -515,11 +515,15 @@ def test_the_connection_test_neither_echoes_the_remote_nor_tells_open_from_close
         talkative.shutdown()
         talkative.server_close()
 
-    assert open_answer.json() == closed_answer.json() == {
-        "ok": False,
-        "result": "unreachable",
-        "message": "The service could not be reached, or did not answer as a WordPress service does.",
-    }
+    assert (
+        open_answer.json()
+        == closed_answer.json()
+        == {
+            "ok": False,
+            "result": "unreachable",
+            "message": "The service could not be reached, or did not answer as a WordPress service does.",
+        }
+    )
     for answer in (open_answer, closed_answer):
         assert b"internal-secret" not in answer.content and b"hunter2" not in answer.content
     listed = admin_member.client.get(CONNECTIONS).content
