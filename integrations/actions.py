@@ -147,6 +147,8 @@ def update_connection(access: WorkspaceAccess, connection: Connection, **changes
     _check_outbound(connection.kind, changes.get("base_url"), clean_config)
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        # Credentials for a connection app/uninstalled or shop/redact emptied: the app was installed again.
+        reinstalled = credentials is not None and not locked.is_active and not locked.credentials_encrypted
         for field in ("name", "base_url", "channel", "territory", "is_active"):
             if field in changes:
                 value = changes[field]
@@ -157,6 +159,8 @@ def update_connection(access: WorkspaceAccess, connection: Connection, **changes
                 setattr(locked, field, value)
         locked.config = clean_config
         if credentials is not None:
+            if reinstalled:
+                forget_redaction_digests(locked)
             locked.credentials = credentials
         if webhook_secret is not None:
             locked.webhook_secret = webhook_secret
@@ -691,17 +695,31 @@ def _attempt(
 
 
 # --- webhooks -----------------------------------------------------------------------------------------------
-def handle_webhook(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
-    """React to a verified webhook once per delivery id; returns what we did (for the answer)."""
-    with transaction.atomic():
-        if event.delivery_id:
-            _, fresh = WebhookDelivery.objects.get_or_create(
-                connection=connection,
-                delivery_id=event.delivery_id[:200],
-                defaults={"topic": event.topic[:100]},
+def _first_delivery(connection: Connection, event: WebhookEvent) -> bool:
+    """Record every de-duplication key of ``event``; False when any one was seen before (a duplicate)."""
+    keys = list(dict.fromkeys(key[:200] for key in (event.delivery_id, *event.dedup_keys) if key))
+    if not keys:
+        return True
+    if WebhookDelivery.objects.filter(connection=connection, delivery_id__in=keys).exists():
+        return False
+    try:
+        with transaction.atomic():
+            WebhookDelivery.objects.bulk_create(
+                [
+                    WebhookDelivery(connection=connection, delivery_id=key, topic=event.topic[:100])
+                    for key in keys
+                ]
             )
-            if not fresh:
-                return {"duplicate": True}
+    except IntegrityError:
+        return False  # the same delivery, handled concurrently by another request
+    return True
+
+
+def handle_webhook(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
+    """React to a verified webhook once per delivery (id, or signed digest); returns what we did."""
+    with transaction.atomic():
+        if not _first_delivery(connection, event):
+            return {"duplicate": True}
         removed = mark_removed_remotely(connection, event.removed_remote_ids, topic=event.topic)
         outcome: dict[str, Any] = {"duplicate": False, "topic": event.topic, "removed_remotely": removed}
         if event.redact_shop:
@@ -750,6 +768,15 @@ def _deactivate(connection: Connection, why: str) -> None:
     )
 
 
+def forget_redaction_digests(connection: Connection) -> None:
+    """A shop that installs the app again will send an identical shop/redact body after its next uninstall
+    ({shop_id, shop_domain}): forget the digest of the last one so that redaction is not taken for a replay.
+    app/uninstalled digests are kept (each real one differs: the shop object carries updated_at)."""
+    WebhookDelivery.objects.filter(
+        connection=connection, topic="shop/redact", delivery_id__startswith="body-sha256:"
+    ).delete()
+
+
 def redact_shop(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
     """Shopify ``shop/redact``: erase what we hold about that shop (see integrations/README.md).
 
@@ -766,7 +793,9 @@ def redact_shop(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
         Publication.objects.filter(pk=publication.pk).update(status=PublicationStatus.REMOVED_REMOTELY)
     cleared = Publication.objects.filter(connection=connection).update(remote_url="", remote_state={})
     deliveries, _ = (
-        WebhookDelivery.objects.filter(connection=connection).exclude(delivery_id=event.delivery_id).delete()
+        WebhookDelivery.objects.filter(connection=connection)
+        .exclude(delivery_id__in=[event.delivery_id, *event.dedup_keys])
+        .delete()
     )
     _deactivate(connection, "shop/redact")
     summary = {

@@ -110,6 +110,9 @@ class WebhookEvent:
 
     topic: str
     delivery_id: str = ""
+    # More keys this delivery is de-duplicated on (signed digests, signatures): seen any one, it is a
+    # duplicate. The delivery id alone is not enough where the vendor does not sign it.
+    dedup_keys: tuple[str, ...] = ()
     removed_remote_ids: tuple[str, ...] = ()
     redact_shop: bool = False
     payload: dict[str, Any] = field(default_factory=dict)

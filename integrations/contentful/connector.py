@@ -265,8 +265,14 @@ class ContentfulConnector(Connector):
             asset_id = ((payload.get("sys") or {}) if isinstance(payload, dict) else {}).get("id")
             if asset_id:
                 removed = (str(asset_id),)
+        # A signed request is valid for SIGNATURE_TTL_S; within that time a replay carries the very same
+        # signature (it covers the timestamp), so the signature is the delivery's identity.
+        signature = headers.get("x-contentful-signature", "").strip().lower()
         return WebhookEvent(
-            topic=topic, removed_remote_ids=removed, payload=payload if isinstance(payload, dict) else {}
+            topic=topic,
+            dedup_keys=(f"contentful-signature:{signature}",),
+            removed_remote_ids=removed,
+            payload=payload if isinstance(payload, dict) else {},
         )
 
 
