@@ -17,6 +17,7 @@ from governance import audit
 from governance.reviews import workflow
 from governance.reviews.choices import TRANSITIONS, DecisionKind, ReviewKind, ReviewStatus
 from governance.reviews.models import Decision, Review, WebhookDelivery, WorkflowSettings
+from governance.reviews.separation import excluded_by_lineage
 from photai_dam import outbound
 from photai_dam.api.errors import ApiError, Conflict, Unprocessable
 from photai_dam.assets.choices import Origin
@@ -61,24 +62,11 @@ def _transition(review: Review, new_status: str, **fields: Any) -> None:
     review.refresh_from_db()
 
 
-def _job_creator_ids(asset: Asset) -> set[int]:
-    from photai_dam.jobs.models import JobOutput
-
-    return {
-        pk
-        for pk in JobOutput.objects.filter(asset=asset).values_list("job__created_by_id", flat=True)
-        if pk is not None
-    }
-
-
 def check_separation(review: Review, user: Any, decision: str) -> None:
     """403 ``separation_of_duties`` when ``user`` may not decide ``review`` (I2)."""
     if review.requested_by_id == user.pk:
         raise separation_of_duties("requester", "You asked for this review; someone else must decide it.")
-    if user.pk in _job_creator_ids(review.asset):
-        raise separation_of_duties(
-            "job_creator", "You created the job that made this asset; someone else must decide it."
-        )
+    check_lineage(review.asset, user)
     if decision == DecisionKind.APPROVE and review.one_stage_per_person:
         approved_elsewhere = (
             Decision.objects.filter(
@@ -93,6 +81,21 @@ def check_separation(review: Review, user: Any, decision: str) -> None:
                 "one_stage_per_person",
                 f"You already approved the {approved_elsewhere} stage; another person must approve this one.",
             )
+
+
+def check_lineage(asset: Asset, user: Any) -> None:
+    """403 when ``user`` uploaded or made ``asset`` or anything it derives from, or ran any step of it."""
+    rule = excluded_by_lineage(asset).get(user.pk)
+    if rule == "job_creator":
+        raise separation_of_duties(
+            "job_creator", "You created the job that made this asset; someone else must decide it."
+        )
+    if rule is not None:
+        raise separation_of_duties(
+            "lineage",
+            "You uploaded or made an asset in this asset's lineage, or ran one of its steps; "
+            "someone else must decide it.",
+        )
 
 
 # --- submit ---------------------------------------------------------------------------------------------
@@ -171,6 +174,7 @@ def _attest_upload(access: WorkspaceAccess, asset: Asset, *, comment: str) -> Re
     if Review.objects.filter(asset=asset, status=ReviewStatus.OPEN).exists():
         raise Conflict("review_open", "The asset has an open review; decide or withdraw it first.")
     user = access.membership.user
+    check_lineage(asset, user)  # an attestation is an approval: never of one's own upload
     stage = {"key": "admin", "role": Role.ADMIN.value, "approvals": 1}
     with transaction.atomic():
         review = Review.objects.create(

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from governance.reviews.choices import DecisionKind, DeliveryStatus, ReviewStatus
 from governance.reviews.models import Decision, Review, StageNotification, WebhookDelivery, WorkflowSettings
+from governance.reviews.separation import excluded_by_lineage
 from photai_dam import outbound
 from photai_dam.crypto import SecretUnreadable
 
@@ -124,16 +125,12 @@ def _finish(
 
 def stage_recipients(review: Review) -> list[Any]:
     """Members who may decide the review's current stage: the role, minus separation-of-duties exclusions."""
-    from photai_dam.jobs.models import JobOutput
     from photai_dam.workspaces.models import Membership
 
     stage = review.stage
     if stage is None:
         return []
-    excluded = {review.requested_by_id}
-    excluded |= set(
-        JobOutput.objects.filter(asset_id=review.asset_id).values_list("job__created_by_id", flat=True)
-    )
+    excluded = {review.requested_by_id, *excluded_by_lineage(review.asset)}
     if review.one_stage_per_person:
         excluded |= set(
             Decision.objects.filter(
