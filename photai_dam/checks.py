@@ -65,3 +65,18 @@ def check_field_encryption_key(app_configs: Any, **kwargs: Any) -> list[Any]:
             id="photai.E004",
         )
     ]
+
+
+@register()
+def check_ports(app_configs: Any, **kwargs: Any) -> list[Any]:
+    from photai_dam.jobs import prompts
+
+    if prompts.is_registered():
+        return []
+    return [
+        Error(
+            "No prompt-sharing policy is registered: job prompts could not be served.",
+            hint="governance.reviews registers it in its AppConfig.ready(); is it in INSTALLED_APPS?",
+            id="photai.E005",
+        )
+    ]

@@ -9,8 +9,11 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self) -> None:
-        from governance.reviews.models import WEBHOOK_SECRET, WorkflowSettings
+        from governance.reviews.models import WEBHOOK_SECRET, WorkflowSettings, shares_prompts
         from photai_dam import crypto
+        from photai_dam.jobs import prompts
+
+        prompts.register_prompt_sharing(shares_prompts)
 
         # Written by governance/reviews/secrets.py before photai_dam.crypto: still read, re-encrypted by
         # `manage.py rotate_secrets`.

@@ -47,6 +47,14 @@ class WorkflowSettings(models.Model):
         self.webhook_secret_encrypted = crypto.encrypt(WEBHOOK_SECRET, value.encode()) if value else ""
 
 
+def shares_prompts(workspace: Any) -> bool:
+    """The workspace's ``share_prompts`` (on unless its review settings turned it off)."""
+    value = (
+        WorkflowSettings.objects.filter(workspace=workspace).values_list("share_prompts", flat=True).first()
+    )
+    return True if value is None else bool(value)
+
+
 class Review(models.Model):
     """One request to approve one asset's exact bytes, moving stage by stage through the workflow."""
 

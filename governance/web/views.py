@@ -28,11 +28,12 @@ from governance.audit.models import AuditEvent
 from governance.reviews import actions as review_actions
 from governance.reviews.api.views import assigned_to, reviews_queryset
 from governance.reviews.choices import DecisionKind, ReviewStatus
-from governance.reviews.models import Review, WorkflowSettings
+from governance.reviews.models import Review
 from governance.reviews.summary import review_dict
 from photai_dam.api.errors import ApiError
 from photai_dam.assets.choices import Origin
 from photai_dam.assets.models import Asset
+from photai_dam.jobs import prompts
 from photai_dam.jobs.models import JobOutput
 from photai_dam.workspaces.access import WorkspaceAccess, workspace_access
 from photai_dam.workspaces.choices import Role
@@ -148,8 +149,10 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
     ]
     job_link = JobOutput.objects.filter(asset=asset).select_related("job", "job__created_by").first()
     job = job_link.job if job_link else None
-    config = WorkflowSettings.objects.filter(workspace=access.workspace).first()
-    share_prompts = config.share_prompts if config else True
+    show_prompt = job is not None and prompts.prompt_visible(job, access)
+    provenance = _provenance(asset)
+    if provenance and not show_prompt:
+        provenance = _without_prompt(provenance)
     licence = _licence(asset)
     stage = review.stage
     can_decide, why_not = False, ""
@@ -172,9 +175,9 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
         "sources": sources,
         "job": job,
         "model": _model(job.model_key) if job and job.model_key else None,
-        "prompt": job.prompt if job and share_prompts else None,
+        "prompt": job.prompt if job and show_prompt else None,
         "prompt_sha256": prompt_hash(job.prompt) if job else None,
-        "provenance": _facts(_provenance(asset)),
+        "provenance": _facts(provenance),
         "licence": _facts(licence, skip=REASON_KEYS),
         "licence_reasons": _reasons(licence),
         "can_decide": can_decide,
@@ -191,6 +194,15 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
 
 
 REASON_KEYS = ("derivation", "reasons")
+
+
+def _without_prompt(provenance: dict[str, Any]) -> dict[str, Any]:
+    """The provenance summary minus the prompt a workspace may write into its manifests."""
+    manifest = dict(provenance.get("manifest") or {})
+    generation = manifest.get("generation")
+    if isinstance(generation, dict) and "prompt" in generation:
+        manifest["generation"] = {k: v for k, v in generation.items() if k != "prompt"}
+    return {**provenance, "manifest": manifest} if provenance.get("manifest") else provenance
 
 
 def _facts(data: dict[str, Any] | None, *, skip: tuple[str, ...] = ()) -> list[dict[str, Any]] | None:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from photai_dam.api.errors import ApiError
 from photai_dam.api.scoping import WorkspaceViewSet
-from photai_dam.jobs import actions
+from photai_dam.jobs import actions, prompts
 from photai_dam.jobs.api.serializers import JobCreateSerializer, JobSerializer
 from photai_dam.jobs.choices import JobStatus
 from photai_dam.jobs.models import Job
@@ -32,6 +32,13 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceView
                 raise ApiError("invalid_filter", f"status must be one of {JobStatus.values}")
             qs = qs.filter(status=wanted)
         return qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # Who reads prompts is decided once per request (photai_dam.jobs.prompts), not once per job.
+        context = super().get_serializer_context()
+        context["access"] = self.access
+        context["prompts_shared"] = prompts.workspace_shares_prompts(self.access.workspace)
+        return context
 
     @extend_schema(parameters=[OpenApiParameter("status", enum=JobStatus.values)])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
