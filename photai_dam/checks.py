@@ -80,3 +80,38 @@ def check_ports(app_configs: Any, **kwargs: Any) -> list[Any]:
             id="photai.E005",
         )
     ]
+
+
+@register()
+def check_rate_limits(app_configs: Any, **kwargs: Any) -> list[Any]:
+    """Malformed sign-in rates stop start-up; a cache not shared by processes multiplies every limit."""
+    from photai_dam.ratelimit import Rate
+
+    problems: list[Any] = []
+    for name, value in (
+        ("PHOTAI_LOGIN_RATE_ACCOUNT", settings.LOGIN_RATE_ACCOUNT),
+        ("PHOTAI_LOGIN_RATE_ADDRESS", settings.LOGIN_RATE_ADDRESS),
+    ):
+        try:
+            Rate.parse(value)
+        except ValueError as exc:
+            problems.append(Error(f"{name}: {exc}", id="photai.E006"))
+    backend = str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1]
+    if backend in ("LocMemCache", "DummyCache"):
+        problems.append(
+            Warning(
+                f"The cache ({backend}) is not shared between processes: each web process keeps its own "
+                "sign-in and verify counts, so every limit is multiplied by the number of processes.",
+                hint="Set PHOTAI_CACHE_URL to redis://…, db:// or file:///….",
+                id="photai.W002",
+            )
+        )
+    elif backend == "FileBasedCache" and str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql"):
+        problems.append(
+            Warning(
+                "The cache is a folder on this machine: web servers on other machines keep their own counts.",
+                hint="With more than one web machine, set PHOTAI_CACHE_URL=redis://… (or db://).",
+                id="photai.W003",
+            )
+        )
+    return problems

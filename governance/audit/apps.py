@@ -9,10 +9,11 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_login_failed
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         from governance.audit import signals
-        from governance.audit.auth import on_login_failed
+        from governance.audit.auth import on_logged_in, on_login_failed
 
         user_login_failed.connect(on_login_failed, dispatch_uid="audit.login_failed")
+        user_logged_in.connect(on_logged_in, dispatch_uid="audit.logged_in")
         signals.connect()

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import (
@@ -23,6 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from governance.audit.api.views import export_response, filter_events
+from governance.audit.auth import ThrottledAuthenticationForm
 from governance.audit.evidence import event_dict, prompt_hash
 from governance.audit.models import AuditEvent
 from governance.reviews import actions as review_actions
@@ -53,6 +55,22 @@ def _access(request: HttpRequest, slug: str) -> WorkspaceAccess:
         return workspace_access(request.user, slug)
     except ApiError:
         raise Http404("No such workspace.") from None
+
+
+class SignInView(auth_views.LoginView):
+    """``/login/``: Django's sign-in, throttled per account and client address (429 with Retry-After)."""
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+    authentication_form = ThrottledAuthenticationForm
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        throttled = getattr(form, "throttled", None)
+        if throttled is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(throttled.retry_after_s)
+        return response
 
 
 @login_required
