@@ -326,7 +326,9 @@ class OutboundTransport(httpx.HTTPTransport):
         limits = limits or httpx.Limits(max_connections=20, max_keepalive_connections=10)
         # Not super().__init__(): it would build a pool on the default backend only to be replaced.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            # trust_env here only means SSL_CERT_FILE / SSL_CERT_DIR (an on-premise CA); proxies from the
+            # environment are refused by the client (trust_env=False there).
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=True),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
