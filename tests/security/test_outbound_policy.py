@@ -345,6 +345,27 @@ def test_the_connection_goes_to_the_address_that_was_checked(listener, settings,
     assert listener.count == 0
 
 
+def test_a_proxy_from_the_environment_never_carries_a_request(listener, settings, monkeypatch):
+    # given HTTP_PROXY pointing at the (refused) listener, and an allowed server
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.2/32"]
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{listener.port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    allowed = ThreadingHTTPServer(("127.0.0.2", 0), _Answer)
+    threading.Thread(target=allowed.serve_forever, daemon=True).start()
+    try:
+        response = outbound.request("GET", f"http://127.0.0.2:{allowed.server_port}/", timeout=2)
+    finally:
+        allowed.shutdown()
+        allowed.server_close()
+
+    # then the request went straight to the checked address
+    assert response.text == "ok"
+    _settle()
+    assert listener.count == 0
+
+
 # --- through the API: validation when saved, and a permanent error at call time ----------------------------
 MUST_BE_REFUSED = [
     "http://127.0.0.1:8080",
