@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import io
 import logging
-import uuid
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PIL import Image
 
 from photai_dam.assets.choices import MIME_BY_FORMAT as ASSET_MIME_BY_FORMAT
-
-if TYPE_CHECKING:
-    from inference.context import ModelInfo
-    from photai_dam.assets.models import Asset
-    from photai_dam.workspaces.models import Workspace
+from photai_dam.assets.models import Asset
+from photai_dam.values import FinalisedOutput, OutputSpec
 
 logger = logging.getLogger(__name__)
 
@@ -33,41 +28,6 @@ class FinalisationError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-@dataclass
-class OutputSpec:
-    """Everything known about an output before it is stored."""
-
-    asset_id: uuid.UUID
-    workspace: Workspace
-    image: Image.Image
-    format: str  # Pillow format: JPEG, PNG, WEBP
-    quality: int | None
-    operation: str
-    kind: str  # "classical" (a rendition) or "generative" (an AI output)
-    job_id: uuid.UUID | None
-    model: ModelInfo | None
-    seed: int | None
-    prompt: str
-    sources: list[tuple[Asset, str]]  # (asset, role: "source" | "mask")
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class FinalisedOutput:
-    """The exact bytes to store, and what finalisation learned about them.
-
-    ``provenance`` holds what :func:`governance.provenance.record_output` persists: ``watermark_id``,
-    ``watermark_status``, ``ai_lineage``, ``manifest_label``, ``manifest`` (summary), ``validation_state``,
-    ``digital_source_type``, ``signer`` and ``signer_source``.
-    """
-
-    data: bytes
-    mime_type: str
-    width: int
-    height: int
-    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 def encode(image: Image.Image, fmt: str, quality: int | None) -> bytes:

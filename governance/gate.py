@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from governance import clock
-from governance.policy import Reason
+from photai_dam.values import Reason
 
 if TYPE_CHECKING:
     from photai_dam.assets.models import Asset

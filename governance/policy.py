@@ -17,23 +17,14 @@ Which checks apply to which operations:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from photai_dam.values import Reason
 
 if TYPE_CHECKING:
     from inference.catalog import Operation
     from photai_dam.assets.models import Asset
     from photai_dam.workspaces.models import Workspace
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    message: str
-    source: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "source": self.source}
 
 
 def check_job_request(

@@ -21,7 +21,7 @@ from governance.licensing.choices import (
 )
 from governance.licensing.schema import UNKNOWN_LICENCE
 from governance.licensing.settings import commercial_channels, unknown_allowed
-from governance.policy import Reason
+from photai_dam.values import Reason
 
 if TYPE_CHECKING:
     from photai_dam.assets.models import Asset

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from governance.policy import Reason
     from photai_dam.assets.models import Asset
+    from photai_dam.values import Reason
 
 
 def record_output(*, asset: Any, spec: Any, result: Any) -> None:

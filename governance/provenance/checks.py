@@ -9,11 +9,11 @@ from typing import Any
 from django.conf import settings
 from PIL import Image
 
-from governance.policy import Reason
 from governance.provenance.choices import ValidationState, WatermarkStatus
 from governance.provenance.models import ProvenanceRecord
 from governance.provenance.reading import describe, read_manifest
 from photai_dam.assets.models import Asset
+from photai_dam.values import Reason
 
 SOURCE = "provenance"
 

@@ -8,8 +8,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from governance.finalise import OutputSpec
     from photai_dam.assets.models import Asset
+    from photai_dam.values import OutputSpec
 
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = DST + "trainedAlgorithmicMedia"

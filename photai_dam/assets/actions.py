@@ -19,8 +19,8 @@ from photai_dam.workspaces.access import WorkspaceAccess
 from photai_dam.workspaces.choices import Role
 
 if TYPE_CHECKING:
-    from governance.finalise import FinalisedOutput, OutputSpec
     from photai_dam.jobs.models import Job
+    from photai_dam.values import FinalisedOutput, OutputSpec
 
 logger = logging.getLogger(__name__)
 
