@@ -12,6 +12,12 @@ from typing import Any
 
 from PIL import Image
 
+from governance import watermark
+from governance.provenance.choices import ValidationState, WatermarkStatus
+from governance.provenance.identity import SigningUnavailable, c2pa_context, identity_for
+from governance.provenance.manifest import build_manifest, ingredient_definition
+from governance.provenance.models import ProvenanceRecord
+from governance.provenance.reading import describe, read_manifest
 from photai_dam.assets.choices import MIME_BY_FORMAT as ASSET_MIME_BY_FORMAT
 from photai_dam.assets.models import Asset
 from photai_dam.values import FinalisedOutput, OutputSpec
@@ -49,7 +55,6 @@ def encode(image: Image.Image, fmt: str, quality: int | None) -> bytes:
 def _has_ai_lineage(spec: OutputSpec) -> bool:
     if spec.kind == "generative":
         return True
-    from governance.provenance.models import ProvenanceRecord
 
     for source, _role in spec.sources:
         if source.is_ai or ProvenanceRecord.objects.filter(asset=source, ai_lineage=True).exists():
@@ -58,9 +63,6 @@ def _has_ai_lineage(spec: OutputSpec) -> bool:
 
 
 def _unused_watermark_id() -> int:
-    from governance import watermark
-    from governance.provenance.models import ProvenanceRecord
-
     for _ in range(5):
         candidate = watermark.new_watermark_id()
         if not ProvenanceRecord.objects.filter(watermark_id=candidate).exists():
@@ -80,9 +82,6 @@ def _read_source(asset: Asset) -> bytes:
 def _sign(spec: OutputSpec, data: bytes, mime_type: str, manifest: dict[str, Any]) -> tuple[bytes, str, str]:
     """Sign ``data``; returns the signed bytes, the signer's description and where the identity came from."""
     import c2pa
-
-    from governance.provenance.identity import SigningUnavailable, c2pa_context, identity_for
-    from governance.provenance.manifest import ingredient_definition
 
     try:
         identity = identity_for(spec.workspace)
@@ -111,11 +110,6 @@ def _sign(spec: OutputSpec, data: bytes, mime_type: str, manifest: dict[str, Any
 
 def finalise_output(spec: OutputSpec) -> FinalisedOutput:
     """Watermark, encode, C2PA-sign, read back and validate one output; FinalisationError if any fails."""
-    from governance import watermark
-    from governance.provenance.choices import ValidationState, WatermarkStatus
-    from governance.provenance.manifest import build_manifest
-    from governance.provenance.reading import describe, read_manifest
-
     if spec.format not in MIME_BY_FORMAT:
         raise FinalisationError("unsupported_output_format", f"cannot encode {spec.format}")
     mime_type = MIME_BY_FORMAT[spec.format]

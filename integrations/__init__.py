@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from governance.ports import PublicationSummary
     from photai_dam.assets.models import Asset
 
 
@@ -21,7 +22,7 @@ def unpublish_asset(asset: Asset, *, reason: str, actor: Any = None) -> int:
     return _unpublish(asset, reason=reason, actor=actor)
 
 
-def publications_for(asset: Asset) -> list[dict[str, Any]]:
+def publications_for(asset: Asset) -> list[PublicationSummary]:
     """Every publication of ``asset``: connection, status, remote id and URL, dates."""
     from integrations.actions import publications_for as _for
 

@@ -17,9 +17,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from governance import audit
-from integrations import registry
-from integrations.base import ConnectorError, InvalidConfiguration, WebhookEvent
+from governance import audit, gate
+from governance.ports import PublicationSummary
+from integrations import registry, tasks
+from integrations.base import ConnectorError, InvalidConfiguration, PublishRequest, WebhookEvent
 from integrations.choices import ACTIVE, DEFAULT_CHANNEL, TRANSITIONS, PublicationStatus
 from integrations.models import Connection, Publication, WebhookDelivery
 from photai_dam.api.errors import ApiError, Conflict, Unprocessable
@@ -27,6 +28,7 @@ from photai_dam.assets.models import Asset
 from photai_dam.statemachine import cas_transition
 from photai_dam.workspaces.access import WorkspaceAccess
 from photai_dam.workspaces.choices import Role
+from photai_dam.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +222,6 @@ def disclosure_for(asset: Asset) -> str:
 
 
 def _gate(asset: Asset, connection: Connection) -> Any:
-    from governance import gate
 
     return gate.publishability(asset, channel=connection.channel, territory=connection.territory)
 
@@ -382,7 +383,14 @@ def unpublish_asset(asset: Asset, *, reason: str, actor: Any = None) -> int:
     return count
 
 
-def publications_for(asset: Asset) -> list[dict[str, Any]]:
+def connection_target(workspace: Workspace, connection_id: str) -> tuple[str, str] | None:
+    """The (channel, territory) of ``workspace``'s connection ``connection_id``; None without one."""
+    key = parse_uuid(connection_id)
+    connection = Connection.objects.filter(workspace=workspace, pk=key).first() if key else None
+    return (connection.channel, connection.territory) if connection is not None else None
+
+
+def publications_for(asset: Asset) -> list[PublicationSummary]:
     """Where ``asset`` is, was or is about to be published (for review pages and evidence)."""
     rows = Publication.objects.filter(asset=asset).select_related("connection").order_by("created_at")
     return [
@@ -406,8 +414,6 @@ def publications_for(asset: Asset) -> list[dict[str, Any]]:
 
 # --- the worker side ---------------------------------------------------------------------------------------
 def _send(actor_name: str, publication_id: str) -> None:
-    from integrations import tasks
-
     getattr(tasks, actor_name).send(publication_id)
 
 
@@ -517,7 +523,6 @@ def _run_publish(publication_id: str) -> None:
         return
     name = asset.file.name or ""
     extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
-    from integrations.base import PublishRequest
 
     def checkpoint(state: dict[str, Any]) -> None:
         Publication.objects.filter(pk=publication.pk).update(remote_state=state)

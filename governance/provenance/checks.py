@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from PIL import Image
 
+from governance import watermark
 from governance.provenance.choices import ValidationState, WatermarkStatus
 from governance.provenance.models import ProvenanceRecord
 from governance.provenance.reading import describe, read_manifest
@@ -48,8 +49,6 @@ def _stored_bytes(asset: Asset) -> bytes | None:
 
 
 def check_stored_asset(asset: Asset) -> list[Reason]:
-    from governance import watermark
-
     record = ProvenanceRecord.objects.filter(asset=asset).first()
     data = _stored_bytes(asset)
     if data is None:

@@ -10,12 +10,12 @@ from django.core import checks
 from django.core.checks import CheckMessage, Error
 from django.utils.module_loading import import_string
 
+from governance.provenance.identity import SigningUnavailable, identity_for, trust_anchors_pem
+
 SUPPORTED_ALGS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
 
 def check_signing_settings(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
-    from governance.provenance.identity import SigningUnavailable, identity_for, trust_anchors_pem
-
     problems: list[CheckMessage] = []
     if settings.C2PA_SIGNING_ALG not in SUPPORTED_ALGS:
         problems.append(

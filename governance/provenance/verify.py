@@ -14,8 +14,10 @@ from typing import Any
 from django.conf import settings
 from PIL import Image
 
+from governance import ports, reviews, watermark
 from governance.provenance.models import ProvenanceRecord
 from governance.provenance.reading import MIME_BY_PIL_FORMAT, describe, read_manifest
+from photai_dam.workspaces.access import member_workspace_ids
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +25,6 @@ logger = logging.getLogger(__name__)
 def _record(record: ProvenanceRecord, data: bytes) -> dict[str, Any]:
     asset = record.asset
     generation = (record.manifest or {}).get("generation") or {}
-    import integrations
-    from governance import reviews
 
     return {
         "asset": str(asset.pk),
@@ -43,7 +43,7 @@ def _record(record: ProvenanceRecord, data: bytes) -> dict[str, Any]:
         # The file verified is exactly what is stored (not a re-encoded or edited copy).
         "same_bytes": hashlib.sha256(data).hexdigest() == asset.sha256,
         "review": reviews.review_summary(asset),
-        "publications": integrations.publications_for(asset),
+        "publications": ports.publications_of(asset),
     }
 
 
@@ -54,8 +54,6 @@ def verify_bytes(
 
     The caller has already checked that ``data`` is an acceptable image (size, type, pixel count).
     """
-    from governance import watermark
-
     with Image.open(io.BytesIO(data)) as image:
         mime_type = MIME_BY_PIL_FORMAT.get(image.format or "", "application/octet-stream")
         try:
@@ -99,8 +97,6 @@ def verify_bytes(
 
 
 def _member_check(user: Any) -> Callable[[Any], bool]:
-    from photai_dam.workspaces.access import member_workspace_ids
-
     if user is None:
         return lambda workspace: False
     ids = set(member_workspace_ids(user))

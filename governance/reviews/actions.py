@@ -13,13 +13,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from governance import audit
-from governance.reviews import secrets, workflow
+from governance import audit, ports
+from governance.reviews import is_approved, secrets, tasks, workflow
 from governance.reviews.choices import TRANSITIONS, DecisionKind, ReviewKind, ReviewStatus
 from governance.reviews.models import Decision, Review, WebhookDelivery, WorkflowSettings
 from photai_dam.api.errors import ApiError, Conflict, Unprocessable
 from photai_dam.assets.choices import Origin
 from photai_dam.assets.models import Asset
+from photai_dam.jobs.models import JobOutput
 from photai_dam.workspaces.access import WorkspaceAccess
 from photai_dam.workspaces.choices import Role
 
@@ -61,7 +62,6 @@ def _transition(review: Review, new_status: str, **fields: Any) -> None:
 
 
 def _job_creator_ids(asset: Asset) -> set[int]:
-    from photai_dam.jobs.models import JobOutput
 
     return {
         pk
@@ -101,8 +101,6 @@ def submit_for_review(
     access: WorkspaceAccess, asset: Asset, *, comment: str = "", approve_for_use: bool = False
 ) -> Review:
     """Open a review of ``asset`` with the workflow's stages, or (admins, uploads) attest it approved."""
-    from governance.reviews import is_approved
-
     access.require_role(Role.EDITOR, Role.ADMIN)
     user = access.membership.user
     if approve_for_use:
@@ -154,8 +152,6 @@ def submit_for_review(
 
 
 def _attest_upload(access: WorkspaceAccess, asset: Asset, *, comment: str) -> Review:
-    from governance.reviews import is_approved
-
     access.require_role(Role.ADMIN)
     if asset.origin != Origin.UPLOAD:
         raise Unprocessable(
@@ -379,7 +375,9 @@ def revoke(
             sha256=review.asset.sha256,
         )
         _transition(review, ReviewStatus.REJECTED)
-        unpublished = unpublish(review.asset, reason=f"approval revoked: {comment}".strip(": "), actor=user)
+        unpublished = ports.withdraw_everywhere(
+            review.asset, reason=f"approval revoked: {comment}".strip(": "), actor=user
+        )
         audit.record(
             "review.revoke",
             actor=user,
@@ -413,7 +411,7 @@ def reopen(access: WorkspaceAccess, review: Review, *, comment: str = "") -> Rev
                 current_role=first["role"],
                 closed_at=None,
             )
-            unpublished = unpublish(
+            unpublished = ports.withdraw_everywhere(
                 review.asset, reason=f"review reopened: {comment}".strip(": "), actor=user
             )
             audit.record(
@@ -435,26 +433,11 @@ def reopen(access: WorkspaceAccess, review: Review, *, comment: str = "") -> Rev
     return review
 
 
-def unpublish(asset: Asset, *, reason: str, actor: Any) -> int | None:
-    """Take ``asset`` down everywhere it is published; None while no publishing integration exists."""
-    try:
-        from integrations import unpublish_asset
-    except ImportError:
-        # Before issue 7 lands nothing can have been published, so there is nothing to take down.
-        logger.warning(
-            "integrations.unpublish_asset is not available; asset %s has no publications", asset.pk
-        )
-        return None
-    return int(unpublish_asset(asset, reason=reason, actor=actor))
-
-
 # --- side effects ---------------------------------------------------------------------------------------
 
 
 def _after_change(review: Review, event: str, *, notify_stage: bool = False) -> None:
     """Schedule (after commit) the e-mail to the current stage's reviewers and the workspace webhook."""
-    from governance.reviews import tasks
-
     if notify_stage and review.status == ReviewStatus.OPEN:
         review_id, round_, stage = str(review.pk), review.round, review.current_stage
         transaction.on_commit(lambda: tasks.notify_stage_reviewers.send(review_id, round_, stage))

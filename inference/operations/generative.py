@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
-from inference import registry
+from governance import watermark
+from inference import pipelines, registry
 from inference.catalog import InputSpec, Operation, register
 from inference.context import ModelInfo, RunContext, RunOutput
 from inference.errors import PermanentJobError, TransientJobError
@@ -103,8 +104,6 @@ def _size_errors(
 ) -> dict[str, list[str]]:
     """Refuse, before anything is queued, an output too small to carry the watermark finalisation embeds
     (governance refuses to store an AI output without one)."""
-    from governance import watermark
-
     if inputs and operation == "inpaint":
         size, field = (inputs[0].width, inputs[0].height), "inputs"  # composited back at the source's size
     elif inputs and operation == "upscale_x4":
@@ -318,8 +317,6 @@ def _pipeline_run(
     params: dict[str, Any],
     record: ModelRecord,
 ) -> tuple[list[Image.Image], LoadedPipeline]:
-    from inference import pipelines
-
     ctx.progress(1, f"loading model {record.key}")
     with pipelines.pipeline_for(record) as loaded:
         ctx.check_cancelled()
