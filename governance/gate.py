@@ -56,7 +56,6 @@ def publishability(
 
 
 def _review_reasons(asset: Asset) -> list[Reason]:
-
     if reviews.is_approved(asset):
         return []
     return [

@@ -64,11 +64,9 @@ def _check_secrets(
 def _audit_connection(action: str, access: WorkspaceAccess, connection: Connection, **data: Any) -> None:
     # Never the secrets: only whether they changed.
     audit.record(
+        connection,
         action,
         actor=access.membership.user,
-        workspace=access.workspace,
-        object_type="connection",
-        object_id=connection.pk,
         data={"kind": connection.kind, "name": connection.name, **data},
     )
 
@@ -222,7 +220,6 @@ def disclosure_for(asset: Asset) -> str:
 
 
 def _gate(asset: Asset, connection: Connection) -> Any:
-
     return gate.publishability(asset, channel=connection.channel, territory=connection.territory)
 
 
@@ -286,11 +283,9 @@ def request_publication(
                     workspace=access.workspace, asset=asset, connection=connection, **values
                 )
                 audit.record(
+                    publication,
                     "publication.request",
                     actor=access.membership.user,
-                    workspace=access.workspace,
-                    object_type="publication",
-                    object_id=publication.pk,
                     data={"asset": str(asset.pk), "connection": str(connection.pk), "target": clean_target},
                 )
             else:
@@ -328,11 +323,9 @@ def request_unpublish(publication: Publication, *, reason: str, actor: Any = Non
                 publication, PublicationStatus.UNPUBLISHING, unpublish_reason=reason, unpublish_attempts=0
             ):
                 audit.record(
+                    publication,
                     "publication.unpublish",
                     actor=actor,
-                    workspace=publication.workspace,
-                    object_type="publication",
-                    object_id=publication.pk,
                     data={"reason": reason, "asset": str(publication.asset_id)},
                 )
                 publication_id = str(publication.pk)
@@ -670,10 +663,8 @@ def handle_webhook(connection: Connection, event: WebhookEvent) -> dict[str, Any
         elif event.topic in ("customers/data_request", "customers/redact"):
             # We hold no customer data (no orders, no customers); the request is answered and recorded.
             audit.record(
+                connection,
                 f"connection.{event.topic.replace('/', '_')}",
-                workspace=connection.workspace,
-                object_type="connection",
-                object_id=connection.pk,
                 data={"customer_data_held": False},
             )
     return outcome
@@ -700,10 +691,8 @@ def _deactivate(connection: Connection, why: str) -> None:
     connection.credentials = {}
     Connection.objects.filter(pk=connection.pk).update(is_active=False, credentials_encrypted="")
     audit.record(
+        connection,
         "connection.deactivate",
-        workspace=connection.workspace,
-        object_type="connection",
-        object_id=connection.pk,
         data={"why": why},
     )
 
@@ -733,10 +722,8 @@ def redact_shop(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
         "webhook_deliveries_deleted": deliveries,
     }
     audit.record(
+        connection,
         "connection.shop_redact",
-        workspace=connection.workspace,
-        object_type="connection",
-        object_id=connection.pk,
         data={"shop_domain": str(event.payload.get("shop_domain", ""))[:200], **summary},
     )
     return summary

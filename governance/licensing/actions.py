@@ -87,7 +87,6 @@ def revoke_licence(access: WorkspaceAccess, asset: Asset, *, reason: str) -> Lic
     )
 
     def enforce() -> None:
-
         tasks.enforce_asset_licences.send(str(asset.pk))
 
     transaction.on_commit(enforce)
@@ -122,11 +121,9 @@ def _write_version(
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         audit.record(
+            asset,
             action,
             actor=actor,
-            workspace=asset.workspace,
-            object_type="asset",
-            object_id=asset.pk,
             data={
                 "version": record.version,
                 "licence": data,
@@ -154,10 +151,8 @@ def set_asset_licence_status(asset: Asset, new_status: str, *, expected: str, re
         changed = AssetModel.objects.filter(pk=asset.pk, status=expected).update(status=new_status)
         if changed:
             audit.record(
+                asset,
                 f"asset.{new_status}",
-                workspace=asset.workspace,
-                object_type="asset",
-                object_id=asset.pk,
                 data={"from": expected, "reason": reason},
             )
     if changed:
@@ -206,11 +201,9 @@ def update_policy(access: WorkspaceAccess, data: Any) -> dict[str, Any]:
             workspace.save(update_fields=["settings"])
             access.workspace.settings = workspace.settings
         audit.record(
+            workspace,
             "policy.update",
             actor=access.membership.user,
-            workspace=workspace,
-            object_type="workspace",
-            object_id=workspace.pk,
             data={k: v for k, v in (("prompt_rules", rules), ("licensing", licensing)) if v is not None},
         )
     return policy_snapshot(workspace)

@@ -68,11 +68,9 @@ class PromptPolicyAdmin(admin.ModelAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             audit.record(
+                obj.workspace,
                 "policy.update",
                 actor=request.user,
-                workspace=obj.workspace,
-                object_type="workspace",
-                object_id=obj.workspace_id,
                 data={
                     "prompt_rules": {k: getattr(obj, k) for k in RULE_FIELDS},
                     "via": "admin",

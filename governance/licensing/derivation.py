@@ -386,7 +386,6 @@ def _src(asset: Asset) -> str:
 
 
 def _current_record(asset: Asset) -> Any:
-
     return LicenceRecord.objects.filter(asset=asset, is_current=True).first()
 
 

@@ -83,7 +83,6 @@ def sweep(*, at: datetime | None = None, roots: Iterable[Any] | None = None) -> 
 
 
 def _with_descendants(ids: set[Any]) -> set[Any]:
-
     found = set(ids)
     frontier = set(ids)
     while frontier:
@@ -120,10 +119,8 @@ def _enforce_one(asset: Any, now: datetime, result: SweepResult) -> None:
         result.unpublished += count
         (result.revoked if wanted == AssetStatus.LICENCE_REVOKED else result.expired).append(str(asset.pk))
         audit.record(
+            asset,
             "licence.enforce",
-            workspace=asset.workspace,
-            object_type="asset",
-            object_id=asset.pk,
             data={"status": wanted, "reasons": reasons, "unpublished": count, "at": now.isoformat()},
         )
         subject = (
@@ -147,10 +144,8 @@ def _warn_one(asset: Any, now: datetime, horizon: datetime, result: SweepResult)
         with transaction.atomic():
             ExpiryWarning.objects.create(asset=asset, expires_at=expires, sent_at=now)
             audit.record(
+                asset,
                 "licence.expiry_warning",
-                workspace=asset.workspace,
-                object_type="asset",
-                object_id=asset.pk,
                 data={"expires_at": expires.isoformat()},
             )
             days = max(0, (expires - now).days)

@@ -83,7 +83,6 @@ class AssetLicenceViewSet(WorkspaceViewSet):
 
     @extend_schema(responses={200: OpenApiResponse(description="The effective licence and its derivation")})
     def effective(self, request: Request, slug: str, pk: str) -> Response:
-
         return Response(effective_licence(self._asset()).as_dict())
 
     @extend_schema(
