@@ -26,7 +26,7 @@ def record_output(*, asset: Any, spec: Any, result: Any) -> None:
 
 def summary(asset: Asset) -> dict[str, Any]:
     """The asset's recorded provenance: manifest summary, watermark, signer ({"recorded": False} if none)."""
-    from governance.provenance.checks import recorded_summary
+    from governance.provenance.inspection import recorded_summary
 
     return recorded_summary(asset)
 
@@ -36,7 +36,7 @@ def check_asset(asset: Asset) -> list[Reason]:
 
     Uploads with no provenance record and no manifest pass ([]); AI outputs and renditions must carry both.
     """
-    from governance.provenance.checks import check_stored_asset
+    from governance.provenance.inspection import check_stored_asset
 
     return check_stored_asset(asset)
 

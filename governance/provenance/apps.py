@@ -13,7 +13,7 @@ class ProvenanceConfig(AppConfig):
         from django.core.checks import register
 
         from governance.provenance import actions
-        from governance.provenance.system_checks import check_signing_settings
+        from governance.provenance.checks import check_signing_settings
         from photai_dam import ports
 
         register(check_signing_settings)
