@@ -1,4 +1,4 @@
-"""Integrations: connectors to WordPress, Shopify and Contentful, webhooks in, publish actors (issue 7).
+"""Integrations: connectors to WordPress, Shopify and Contentful, webhooks in, publish actors.
 
 Public functions other packages call (the contracts): :func:`unpublish_asset` and :func:`publications_for`.
 """

@@ -1,6 +1,6 @@
 """The effective licence of an asset, derived from every licence behind it and the model that made it.
 
-Rules (issue 5): channels and territories intersect; the earliest expiry (and latest start) wins; AI
+Rules: channels and territories intersect; the earliest expiry (and latest start) wins; AI
 editing/training only if every input allows it; attribution is the union; a non-commercial model or
 licence removes the commercial channels; an ``unknown`` or revoked input makes the asset unpublishable
 (the workspace setting ``licensing.allow_unknown`` relaxes the unknown rule). Every restriction names the

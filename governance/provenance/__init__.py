@@ -1,4 +1,4 @@
-"""C2PA provenance and invisible watermark for AI outputs and renditions (issue 4, invariant I1).
+"""C2PA provenance and invisible watermark for AI outputs and renditions (invariant I1).
 
 Public functions (called by the DAM core, the publish gate, reviews and evidence):
 - :func:`record_output` — persist what finalisation put into a stored output (in the store transaction);

@@ -1,4 +1,4 @@
-"""The review workflow (issue 6). Public functions: :func:`is_approved`, :func:`review_summary`."""
+"""The review workflow. Public functions: :func:`is_approved`, :func:`review_summary`."""
 
 from __future__ import annotations
 
