@@ -22,6 +22,15 @@ from photai_dam.assets.choices import MIME_BY_FORMAT as ASSET_MIME_BY_FORMAT
 from photai_dam.assets.models import Asset
 from photai_dam.values import FinalisedOutput, OutputSpec
 
+__all__ = [
+    "MIME_BY_FORMAT",
+    "FinalisationError",
+    "FinalisedOutput",
+    "OutputSpec",
+    "encode",
+    "finalise_output",
+]
+
 logger = logging.getLogger(__name__)
 
 # The formats outputs are written in (all of them carry C2PA manifests and our watermark).
@@ -74,7 +83,8 @@ def _unused_watermark_id() -> int:
 def _read_source(asset: Asset) -> bytes:
     try:
         with asset.file.open("rb") as handle:
-            return handle.read()
+            data: bytes = handle.read()
+            return data
     except OSError as exc:
         raise FinalisationError("ingredient_unreadable", f"source {asset.pk} cannot be read: {exc}") from exc
 

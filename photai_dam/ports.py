@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
-    from django.db.models import Model, Prefetch
+    from django.db.models import Model, Prefetch, QuerySet
 
     from photai_dam.assets.models import Asset
     from photai_dam.jobs.models import Job
@@ -95,7 +95,7 @@ class OperationSpec(Protocol):
     @property
     def queue(self) -> str: ...
 
-    def validate(self, *, params: Any, inputs: Sequence[Asset], prompt: str) -> dict[str, Any]: ...
+    def validate(self, *, params: object, inputs: Sequence[Asset], prompt: str) -> dict[str, Any]: ...
 
     def input_roles(self, count: int) -> list[str]: ...
 
@@ -151,7 +151,7 @@ def record_licence(*, asset: Asset, data: dict[str, Any] | None, actor: User | N
 
 
 @port(provider="governance.licensing")
-def current_licence_prefetch() -> Prefetch:
+def current_licence_prefetch() -> Prefetch[str, QuerySet[Any], str]:
     """A prefetch that loads each asset's current licence with a list of assets (read by current_licence)."""
 
 

@@ -32,7 +32,7 @@ def record(
     data: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the hash-chained audit log (inside the caller's transaction)."""
-    # Imported here: this package is the audit app, loaded by Django before any model may be imported.
+    # Imported here: this package is the Django app, which Django imports before any model may be.
     from governance.audit import chain
 
     return chain.record(

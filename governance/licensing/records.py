@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from governance.licensing.models import LicenceRecord
 from photai_dam.assets.models import Asset
@@ -14,7 +14,7 @@ def current_record(asset: Asset) -> LicenceRecord | None:
     return LicenceRecord.objects.filter(asset=asset, is_current=True).first()
 
 
-def current_licence_prefetch() -> Prefetch:
+def current_licence_prefetch() -> Prefetch[str, QuerySet[LicenceRecord], str]:
     """Loads each asset's current record with a list of assets (what :func:`current_licence` reads)."""
     return Prefetch("licence_records", queryset=LicenceRecord.objects.filter(is_current=True))
 

@@ -13,15 +13,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from governance.provenance.models import ProvenanceRecord
     from photai_dam.assets.models import Asset
-    from photai_dam.values import Reason
+    from photai_dam.values import FinalisedOutput, OutputSpec, Reason
+
+# The functions below import their modules when called: this package is the Django app, which Django
+# imports before any model may be.
 
 
-def record_output(*, asset: Any, spec: Any, result: Any) -> None:
+def record_output(*, asset: Asset, spec: OutputSpec, result: FinalisedOutput) -> ProvenanceRecord:
     """Persist what finalisation learned about a stored output (manifest summary, watermark id)."""
     from governance.provenance.actions import record_output as _record
 
-    _record(asset=asset, spec=spec, result=result)
+    return _record(asset=asset, spec=spec, result=result)
 
 
 def summary(asset: Asset) -> dict[str, Any]:
@@ -41,7 +47,7 @@ def check_asset(asset: Asset) -> list[Reason]:
     return check_stored_asset(asset)
 
 
-def verify_bytes(data: bytes, *, user: Any = None) -> dict[str, Any]:
+def verify_bytes(data: bytes, *, user: User | AnonymousUser | None = None) -> dict[str, Any]:
     """The verify answer for ``data``: c2pa, watermark, record (members of its workspace only), consistent."""
     from governance.provenance.verify import verify_bytes as _verify
 

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from PIL import Image
 
 from governance import ports, reviews, watermark
 from governance.provenance.models import ProvenanceRecord
 from governance.provenance.reading import MIME_BY_PIL_FORMAT, describe, read_manifest
 from photai_dam.workspaces.access import member_workspace_ids
+from photai_dam.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,10 @@ def _record(record: ProvenanceRecord, data: bytes) -> dict[str, Any]:
 
 
 def verify_bytes(
-    data: bytes, *, user: Any = None, member_of: Callable[[Any], bool] | None = None
+    data: bytes,
+    *,
+    user: User | AnonymousUser | None = None,
+    member_of: Callable[[Workspace], bool] | None = None,
 ) -> dict[str, Any]:
     """Verify ``data``; ``member_of(workspace)`` (default: ``user``'s memberships) decides on ``record``.
 
@@ -96,7 +101,7 @@ def verify_bytes(
     }
 
 
-def _member_check(user: Any) -> Callable[[Any], bool]:
+def _member_check(user: User | AnonymousUser | None) -> Callable[[Workspace], bool]:
     if user is None:
         return lambda workspace: False
     ids = set(member_workspace_ids(user))

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from photai_dam.assets.models import Asset
 
+# The functions below import their modules when called: this package is the Django app, which Django
+# imports before any model may be.
+
 
 def is_approved(asset: Asset) -> bool:
     """True when a review approved the asset's current sha256 at every one of its stages (I2)."""
