@@ -91,7 +91,7 @@ def _read_source(asset: Asset) -> bytes:
 
 def _sign(spec: OutputSpec, data: bytes, mime_type: str, manifest: dict[str, Any]) -> tuple[bytes, str, str]:
     """Sign ``data``; returns the signed bytes, the signer's description and where the identity came from."""
-    import c2pa
+    import c2pa  # a native library: loaded by the processes that sign, not by every web process
 
     try:
         identity = identity_for(spec.workspace)

@@ -53,7 +53,7 @@ class PemIdentity:
     source: str = "settings"
 
     def signer(self) -> c2pa.Signer:
-        import c2pa
+        import c2pa  # a native library: loaded by the processes that sign
 
         info = c2pa.C2paSignerInfo(
             alg=self.alg.encode(), sign_cert=self.chain_pem, private_key=self.key_pem, ta_url=_tsa_url()
@@ -136,7 +136,7 @@ def trust_anchors_pem() -> str:
 
 def c2pa_context(*, trust: bool = True) -> c2pa.Context:
     """A c2pa Context with our builder settings (small or no thumbnail) and the trust anchors."""
-    import c2pa
+    import c2pa  # a native library: loaded by the processes that sign or read manifests
 
     config: dict[str, Any] = {"builder": {"thumbnail": {"enabled": False}}}
     if settings.C2PA_THUMBNAIL_LONG_EDGE:

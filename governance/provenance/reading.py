@@ -29,7 +29,7 @@ def empty_c2pa() -> dict[str, Any]:
 
 def read_manifest(data: bytes, mime_type: str) -> dict[str, Any] | None:
     """The Reader's JSON for ``data`` (validated against our trust anchors); None without a manifest."""
-    import c2pa
+    import c2pa  # a native library: loaded when a manifest is read, not by every process
 
     reader = c2pa.Reader.try_create(mime_type, io.BytesIO(data), context=c2pa_context())
     if reader is None:
