@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
+
+from photai_dam import crypto, outbound
+from photai_dam.ports import declared_ports
+from photai_dam.ratelimit import Rate
 
 
 @register()
@@ -40,9 +44,7 @@ def check_deployment_basics(app_configs: Any, **kwargs: Any) -> list[Any]:
 
 
 @register()
-def check_outbound_policy(app_configs: Any, **kwargs: Any) -> list[Any]:
-    from photai_dam import outbound
-
+def check_outbound_policy(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     return [
         Error(problem, hint="Use CIDRs such as 10.20.0.0/16 and ports such as 443.", id="photai.E003")
         for problem in outbound.setting_problems(
@@ -52,9 +54,7 @@ def check_outbound_policy(app_configs: Any, **kwargs: Any) -> list[Any]:
 
 
 @register()
-def check_field_encryption_key(app_configs: Any, **kwargs: Any) -> list[Any]:
-    from photai_dam import crypto
-
+def check_field_encryption_key(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     why = crypto.check_key(settings.FIELD_ENCRYPTION_KEY)
     if why is None:
         return []
@@ -68,26 +68,9 @@ def check_field_encryption_key(app_configs: Any, **kwargs: Any) -> list[Any]:
 
 
 @register()
-def check_ports(app_configs: Any, **kwargs: Any) -> list[Any]:
-    from photai_dam.jobs import prompts
-
-    if prompts.is_registered():
-        return []
-    return [
-        Error(
-            "No prompt-sharing policy is registered: job prompts could not be served.",
-            hint="governance.reviews registers it in its AppConfig.ready(); is it in INSTALLED_APPS?",
-            id="photai.E005",
-        )
-    ]
-
-
-@register()
-def check_rate_limits(app_configs: Any, **kwargs: Any) -> list[Any]:
+def check_rate_limits(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     """Malformed sign-in rates stop start-up; a cache not shared by processes multiplies every limit."""
-    from photai_dam.ratelimit import Rate
-
-    problems: list[Any] = []
+    problems: list[CheckMessage] = []
     for name, value in (
         ("PHOTAI_LOGIN_RATE_ACCOUNT", settings.LOGIN_RATE_ACCOUNT),
         ("PHOTAI_LOGIN_RATE_ADDRESS", settings.LOGIN_RATE_ADDRESS),
@@ -115,3 +98,18 @@ def check_rate_limits(app_configs: Any, **kwargs: Any) -> list[Any]:
             )
         )
     return problems
+
+
+@register()
+def check_ports(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """Every declared port (photai_dam.ports, governance.ports) has its implementation registered."""
+    return [
+        Error(
+            f"The port {p.name} has no implementation.",
+            hint=f"{p.provider} registers it in its AppConfig.ready(); is that app in INSTALLED_APPS?",
+            obj=p.name,
+            id="photai.E010",
+        )
+        for p in declared_ports()
+        if not p.registered
+    ]

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from photai_dam import crypto, ports
+
 
 class ReviewsConfig(AppConfig):
     name = "governance.reviews"
@@ -9,11 +11,10 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self) -> None:
+        # Imported in ready(): the models exist only once the apps are loaded.
         from governance.reviews.models import WEBHOOK_SECRET, WorkflowSettings, shares_prompts
-        from photai_dam import crypto
-        from photai_dam.jobs import prompts
 
-        prompts.register_prompt_sharing(shares_prompts)
+        ports.workspace_shares_prompts.register(shares_prompts)
 
         # Written by governance/reviews/secrets.py before photai_dam.crypto: still read, re-encrypted by
         # `manage.py rotate_secrets`.

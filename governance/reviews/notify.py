@@ -20,6 +20,7 @@ from governance.reviews.models import Decision, Review, StageNotification, Webho
 from governance.reviews.separation import excluded_by_lineage
 from photai_dam import outbound
 from photai_dam.crypto import SecretUnreadable
+from photai_dam.workspaces.models import Membership
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +126,6 @@ def _finish(
 
 def stage_recipients(review: Review) -> list[Any]:
     """Members who may decide the review's current stage: the role, minus separation-of-duties exclusions."""
-    from photai_dam.workspaces.models import Membership
-
     stage = review.stage
     if stage is None:
         return []

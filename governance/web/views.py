@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,10 +22,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from governance import licensing, ports, provenance
 from governance.audit.api.views import export_response, filter_events
 from governance.audit.auth import ThrottledAuthenticationForm
-from governance.audit.evidence import event_dict, prompt_hash
+from governance.audit.evidence import event_dict, model_dict, prompt_hash
 from governance.audit.models import AuditEvent
+from governance.ports import PublicationSummary
 from governance.reviews import actions as review_actions
 from governance.reviews.api.views import assigned_to, reviews_queryset
 from governance.reviews.choices import DecisionKind, ReviewStatus
@@ -168,9 +169,9 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
     job_link = JobOutput.objects.filter(asset=asset).select_related("job", "job__created_by").first()
     job = job_link.job if job_link else None
     show_prompt = job is not None and prompts.prompt_visible(job, access)
-    provenance = _provenance(asset)
-    if provenance and not show_prompt:
-        provenance = _without_prompt(provenance)
+    provenance_summary = _provenance(asset)
+    if provenance_summary and not show_prompt:
+        provenance_summary = _without_prompt(provenance_summary)
     licence = _licence(asset)
     stage = review.stage
     can_decide, why_not = False, ""
@@ -195,7 +196,7 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
         "model": _model(job.model_key) if job and job.model_key else None,
         "prompt": job.prompt if job and show_prompt else None,
         "prompt_sha256": prompt_hash(job.prompt) if job else None,
-        "provenance": _facts(provenance),
+        "provenance": _facts(provenance_summary),
         "licence": _facts(licence, skip=REASON_KEYS),
         "licence_reasons": _reasons(licence),
         "can_decide": can_decide,
@@ -257,27 +258,15 @@ def _reasons(licence: dict[str, Any] | None) -> list[dict[str, str]]:
 
 
 def _model(key: str) -> dict[str, Any]:
-    from governance.audit.evidence import _model_dict
-
-    return _model_dict(key)
+    return model_dict(key)
 
 
 def _provenance(asset: Asset) -> dict[str, Any] | None:
-    try:
-        from governance.provenance import summary
-    except ImportError:
-        return None
-    result: dict[str, Any] | None = summary(asset)
-    return result
+    return provenance.summary(asset)
 
 
 def _licence(asset: Asset) -> dict[str, Any] | None:
-    try:
-        from governance.licensing import effective_licence
-    except ImportError:
-        return None
-    result: dict[str, Any] = effective_licence(asset).as_dict()
-    return result
+    return licensing.effective_licence(asset).as_dict()
 
 
 @login_required
@@ -360,7 +349,6 @@ def audit_page(request: HttpRequest, slug: str) -> HttpResponse:
             "events": event_rows,
             "filter_error": filter_error,
             "export_query": export_query,
-            "publications_available": content["publications_available"],
         },
     )
 
@@ -383,14 +371,9 @@ def _ai_content(access: WorkspaceAccess, filters: dict[str, str]) -> dict[str, A
         qs = qs.filter(**{"review_status__isnull": True})  # the annotation above
     elif filters["state"]:
         qs = qs.filter(**{"review_status": filters["state"]})
-    publications_for: Callable[[Asset], list[dict[str, Any]]] | None
-    try:
-        from integrations import publications_for
-    except ImportError:
-        publications_for = None
     rows = []
     for asset in qs[: AUDIT_PAGE_ROWS * 2]:
-        published = [_where(p) for p in publications_for(asset)] if publications_for else []
+        published = [_where(p) for p in ports.publications_of(asset)]
         if filters["published"] and not any(filters["published"].lower() in w.lower() for w in published):
             continue
         job = getattr(getattr(asset, "produced_by", None), "job", None)
@@ -408,25 +391,23 @@ def _ai_content(access: WorkspaceAccess, filters: dict[str, str]) -> dict[str, A
         )
         if len(rows) >= AUDIT_PAGE_ROWS:
             break
-    return {"rows": rows, "all_models": all_models, "publications_available": publications_for is not None}
+    return {"rows": rows, "all_models": all_models}
 
 
-def _where(publication: dict[str, Any]) -> str:
-    connection = publication.get("connection")
-    if isinstance(connection, dict):
-        connection = f"{connection.get('name', '')} ({connection.get('kind', '')})"
+def _where(publication: PublicationSummary) -> str:
+    connection = publication["connection"]
     parts = [
-        str(value)
+        value
         for value in (
-            connection,
-            publication.get("channel"),
-            publication.get("territory"),
-            publication.get("status"),
-            publication.get("remote_url"),
+            f"{connection['name']} ({connection['kind']})",
+            publication["channel"],
+            publication["territory"],
+            publication["status"],
+            publication["remote_url"],
         )
         if value
     ]
-    return " · ".join(parts) or json.dumps(publication, sort_keys=True, default=str)[:200]
+    return " · ".join(parts)
 
 
 @login_required

@@ -1,4 +1,8 @@
-"""Classical operations: CPU only, no model weights, fully offline."""
+"""Classical operations: CPU only, no model weights, fully offline.
+
+OpenCV and numpy are imported inside the operations that use them: the catalog, and with it the web
+process, imports this module.
+"""
 
 from __future__ import annotations
 

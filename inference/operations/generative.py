@@ -3,6 +3,9 @@
 Each operation resolves its model (``params.model`` or the operation's default), takes the warm pipeline
 from the per-process cache, and runs it with progress, cancellation between steps, a recorded seed, and
 one retry at a smaller batch when CUDA runs out of memory.
+
+torch (and, for the size check, the watermark with numpy) are imported inside the functions that use them:
+the catalog, and with it the web process, imports this module.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
-from inference import registry
+from inference import pipelines, registry
 from inference.catalog import InputSpec, Operation, register
 from inference.context import ModelInfo, RunContext, RunOutput
 from inference.errors import PermanentJobError, TransientJobError
@@ -103,7 +106,7 @@ def _size_errors(
 ) -> dict[str, list[str]]:
     """Refuse, before anything is queued, an output too small to carry the watermark finalisation embeds
     (governance refuses to store an AI output without one)."""
-    from governance import watermark
+    from governance import watermark  # numpy, which the web process otherwise never loads
 
     if inputs and operation == "inpaint":
         size, field = (inputs[0].width, inputs[0].height), "inputs"  # composited back at the source's size
@@ -318,8 +321,6 @@ def _pipeline_run(
     params: dict[str, Any],
     record: ModelRecord,
 ) -> tuple[list[Image.Image], LoadedPipeline]:
-    from inference import pipelines
-
     ctx.progress(1, f"loading model {record.key}")
     with pipelines.pipeline_for(record) as loaded:
         ctx.check_cancelled()

@@ -147,7 +147,14 @@ def test_rotation_as_documented_keeps_every_secret(settings, stored_secrets, adm
     assert "integrations.Connection.credentials_encrypted: 1 re-encrypted" in report
     assert "integrations.Connection.webhook_secret_encrypted: 1 re-encrypted" in report
     assert "reviews.WorkflowSettings.webhook_secret_encrypted: 1 re-encrypted" in report
-    assert AuditEvent.objects.filter(action="secrets.rotate").count() == 1
+    # one event per value re-encrypted, naming the column and never the value
+    rotated = AuditEvent.objects.filter(action="secrets.rotate")
+    assert sorted(e.data["field"] for e in rotated) == [
+        "credentials_encrypted",
+        "webhook_secret_encrypted",
+        "webhook_secret_encrypted",
+    ]
+    assert {e.workspace_slug for e in rotated} == {"acme"}
 
     # then the old key goes: nothing was lost
     settings.FIELD_ENCRYPTION_KEY = KEY_B

@@ -107,9 +107,9 @@ def test_without_a_prompt_sharing_policy_start_up_stops(monkeypatch):
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
-    from photai_dam.jobs import prompts
+    from photai_dam import ports
 
-    monkeypatch.setattr(prompts, "_shares_prompts", None)
+    monkeypatch.setattr(ports.workspace_shares_prompts, "implementation", None)
 
-    with pytest.raises(SystemCheckError, match=r"photai\.E005"):
+    with pytest.raises(SystemCheckError, match=r"photai\.E010.*workspace_shares_prompts"):
         call_command("check")

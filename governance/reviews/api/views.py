@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -133,8 +134,6 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceV
 
 
 def _uuid_or_404(value: str, what: str) -> str:
-    import uuid
-
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:

@@ -9,9 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from photai_dam import ports
 from photai_dam.api.errors import ApiError
 from photai_dam.api.scoping import WorkspaceViewSet
-from photai_dam.jobs import actions, prompts
+from photai_dam.jobs import actions
 from photai_dam.jobs.api.serializers import JobCreateSerializer, JobSerializer
 from photai_dam.jobs.choices import JobStatus
 from photai_dam.jobs.models import Job
@@ -37,7 +38,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceView
         # Who reads prompts is decided once per request (photai_dam.jobs.prompts), not once per job.
         context = super().get_serializer_context()
         context["access"] = self.access
-        context["prompts_shared"] = prompts.workspace_shares_prompts(self.access.workspace)
+        context["prompts_shared"] = ports.workspace_shares_prompts(self.access.workspace)
         return context
 
     @extend_schema(parameters=[OpenApiParameter("status", enum=JobStatus.values)])
