@@ -51,7 +51,9 @@ def check_job_request(
 
     reasons: list[Reason] = []
     now = clock.now()
-    generative = operation.kind == "generative"
+    # A classical operation asked to run a model stage (restore's refinement) makes AI content too.
+    makes_ai = getattr(operation, "makes_ai_content", None)
+    generative = makes_ai(params) if makes_ai is not None else operation.kind == "generative"
     for asset in inputs:
         effective = effective_licence(asset)
         for r in effective.sources_of("revoked"):
@@ -61,18 +63,18 @@ def check_job_request(
             for r in effective.sources_of("ai_editing"):
                 reasons.append(Reason("licence_forbids_ai_editing", r.message, r.source))
 
-    key = requested_model_key(operation, params)
-    if generative and key:
+    for key in requested_model_keys(operation, params):
         record = model_record(key)
         if record is None:
             reasons.append(
                 Reason("model_unknown", f"Model {key} is not in the model registry.", f"model:{key}")
             )
         elif is_commercial(workspace) and not getattr(record, "commercial_use_allowed", False):
+            noun = {"lora": "Style adapter", "ip_adapter": "IP-Adapter"}.get(getattr(record, "kind", ""), "Model")
             reasons.append(
                 Reason(
                     "model_non_commercial",
-                    f"Model {key} ({getattr(record, 'licence_id', '') or 'no licence id'}) is licensed for "
+                    f"{noun} {key} ({getattr(record, 'licence_id', '') or 'no licence id'}) is licensed for "
                     "non-commercial use only and this workspace is commercial.",
                     f"model:{key}",
                 )
@@ -96,6 +98,18 @@ def check_job_request(
                 )
             )
     return list(dict.fromkeys(reasons))  # an ancestor reached twice gives one reason
+
+
+def requested_model_keys(operation: Any, params: dict[str, Any]) -> list[str]:
+    """Every model and adapter a request will run on (base, style adapters, model stages); the operation
+    knows which of its parameters name one."""
+    keys = getattr(operation, "model_keys", None)
+    if keys is not None:
+        named = list(keys(params))
+        if named or operation.kind != "generative":
+            return named
+    key = requested_model_key(operation, params)
+    return [key] if key and operation.kind == "generative" else []
 
 
 def requested_model_key(operation: Any, params: dict[str, Any]) -> str:

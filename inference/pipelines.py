@@ -185,7 +185,7 @@ def adapter_weights(record: ModelRecord) -> tuple[Path, str, str]:
     path = folder / weight_name
     if not path.is_file():
         raise PermanentJobError("model_not_found", f"{record.kind} {record.key}: no {weight_name} in {folder}")
-    digest = _file_digest(path)
+    digest = file_digest(path)
     if record.weights_hash and digest != record.weights_hash:
         raise PermanentJobError(
             "adapter_weights_changed",
@@ -390,7 +390,7 @@ _hash_memo: dict[tuple[str, int, int], str] = {}
 _hash_lock = threading.Lock()
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     stat = path.stat()
     memo_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     with _hash_lock:
@@ -416,7 +416,7 @@ def weights_hash(folder: Path) -> str:
         and not any(part.startswith(".") for part in p.parts[-3:])
     )
     for path in files:
-        combined.update(f"{path.relative_to(folder).as_posix()}\0{_file_digest(path)}\n".encode())
+        combined.update(f"{path.relative_to(folder).as_posix()}\0{file_digest(path)}\n".encode())
     return combined.hexdigest()
 
 

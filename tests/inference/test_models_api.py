@@ -40,8 +40,15 @@ def test_seeded_public_models_carry_their_model_cards_licences(editor):
     # the non-commercial model is registered but not usable until someone licenses it
     assert models["flux1-dev"]["enabled"] is False
     assert "flux1-dev" not in _models(editor.client, "?enabled=true")
-    assert sorted(models["sd15"]["operations"]) == ["image_to_image", "inpaint", "text_to_image", "variants"]
-    assert models["sd-x4-upscaler"]["operations"] == ["upscale_x4"]
+    assert sorted(models["sd15"]["operations"]) == [
+        "image_to_image",
+        "inpaint",
+        "restore",
+        "style_transfer",
+        "text_to_image",
+        "variants",
+    ]
+    assert models["sd-x4-upscaler"]["operations"] == ["restore", "upscale_x4"]
 
 
 def test_get_model_is_the_registry_lookup_others_call():
@@ -250,11 +257,13 @@ def test_the_operation_catalog_lists_every_operation_with_its_schema(editor):
         "inpaint",
         "variants",
         "upscale_x4",
+        "restore",
+        "style_transfer",
     }
-    for name in ("text_to_image", "image_to_image", "inpaint", "variants", "upscale_x4"):
+    for name in ("text_to_image", "image_to_image", "inpaint", "variants", "upscale_x4", "style_transfer"):
         assert (operations[name]["kind"], operations[name]["queue"]) == ("generative", "gpu")
         assert "model" in operations[name]["params_schema"]["properties"]
-    for name in ("crop", "convert", "upscale", "remove_object", "remove_background", "recolor"):
+    for name in ("crop", "convert", "upscale", "remove_object", "remove_background", "recolor", "restore"):
         assert (operations[name]["kind"], operations[name]["queue"]) == ("classical", "cpu")
     assert [i["role"] for i in operations["inpaint"]["inputs"]] == ["source", "mask"]
     assert operations["text_to_image"]["prompt"] == "required"
