@@ -8,6 +8,7 @@ log and into the output's details, from which the manifest builder writes one C2
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -151,6 +152,8 @@ def _restore(ctx: RunContext) -> list[RunOutput]:
         prompt = ctx.prompt.strip() or DEFAULT_REFINE_PROMPT
         if params.get("refine_model"):
             work = image.resize(working_size(*image.size), Image.Resampling.LANCZOS)
+            # Image-to-image runs strength x steps denoising steps: at least one, whatever was asked.
+            refine_steps = max(params["refine_steps"], math.ceil(1 / params["refine_strength"]))
             ctx.progress(70, f"refinement: {params['refine_model']} at strength {params['refine_strength']:g}")
             refined, record, model_info = _model_stage(
                 ctx,
@@ -161,11 +164,11 @@ def _restore(ctx: RunContext) -> list[RunOutput]:
                     "prompt": prompt,
                     "image": work,
                     "strength": params["refine_strength"],
-                    "num_inference_steps": params["refine_steps"],
+                    "num_inference_steps": refine_steps,
                     "guidance_scale": 5.0,
                     "seed": seed,
                 },
-                params["refine_steps"],
+                refine_steps,
             )
             # Back to the restored photo's size only when no upscale follows (the upscaler takes it small).
             image = refined if params.get("upscale_model") else refined.resize(image.size, Image.Resampling.LANCZOS)
