@@ -325,6 +325,7 @@ INFERENCE_DEFAULT_MODELS = {
     "variants": "sd15",
     "inpaint": "sd15-inpainting",
     "upscale_x4": "sd-x4-upscaler",
+    "style_transfer": "sd15",
     **dict(item.split("=", 1) for item in env_list("PHOTAI_DEFAULT_MODELS") if "=" in item),
 }
 # torch's intra-op threads on CPU workers; 0 keeps torch's default (one per core). Several worker threads

@@ -42,6 +42,7 @@ def tiny_models(db: None, settings: Any, tiny_model_root: Path) -> Iterator[dict
         "variants": "tiny-sd",
         "inpaint": "tiny-inpaint",
         "upscale_x4": "tiny-upscaler",
+        "style_transfer": "tiny-sd",
     }
     records = {
         key: ModelRecord.objects.create(

@@ -54,5 +54,5 @@ class Command(BaseCommand):
         self.stdout.write(
             "Use them with params.model, or make them the defaults: "
             "PHOTAI_DEFAULT_MODELS=text_to_image=tiny-sd,image_to_image=tiny-sd,variants=tiny-sd,"
-            "inpaint=tiny-inpaint,upscale_x4=tiny-upscaler"
+            "inpaint=tiny-inpaint,upscale_x4=tiny-upscaler,style_transfer=tiny-sd"
         )
