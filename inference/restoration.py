@@ -35,6 +35,8 @@ DEFECT_TILE = 1024
 # Damage rarely covers more of a photo than this; a detector that finds more is reading content (brick
 # joints, text, stars), so it raises its thresholds until it does not.
 MAX_DEFECT_FRACTION = 0.025
+# Likewise for specks: hundreds per megapixel are stars or a pattern, not dust on a print.
+MAX_SPECKS_PER_MP = 150
 
 
 class Deadline(Exception):
@@ -153,6 +155,34 @@ def deblock(rgb: Any, step: float) -> tuple[Any, Stage]:
     )
 
 
+def _not_a_pattern(lines: Any) -> list[tuple[int, int, int, int]]:
+    """The Hough segments less those of a regular pattern: four or more distinct near-parallel lines (brick
+    joints, blinds, ruled paper) are the picture's structure; a scratch is a line of its own (the pieces of
+    one broken scratch lie on the same line, so they count once)."""
+    if lines is None:
+        return []
+    segments = [tuple(int(v) for v in row) for row in np.asarray(lines).reshape(-1, 4)]
+    angles = [math.degrees(math.atan2(y1 - y0, x1 - x0)) % 180 for x0, y0, x1, y1 in segments]
+    offsets = [
+        (x0 * math.sin(math.radians(a)) - y0 * math.cos(math.radians(a)))
+        for (x0, y0, _, _), a in zip(segments, angles, strict=True)
+    ]
+    kept = []
+    for segment, angle in zip(segments, angles, strict=True):
+        parallel = [
+            o
+            for o, a in zip(offsets, angles, strict=True)
+            if min(abs(a - angle), 180 - abs(a - angle)) <= 5.0
+        ]
+        distinct: list[float] = []
+        for offset in sorted(parallel):
+            if not distinct or offset - distinct[-1] > 6:
+                distinct.append(offset)
+        if len(distinct) < 4:
+            kept.append(segment)
+    return kept
+
+
 def _defect_mask(rgb: Any, factor: float) -> tuple[Any, int, int]:
     """Scratches (long straight thin lines far from their surroundings) and dust (small compact specks of
     strong contrast in quiet surroundings), as a uint8 mask."""
@@ -171,10 +201,9 @@ def _defect_mask(rgb: Any, factor: float) -> tuple[Any, int, int]:
     )
     line_mask = np.zeros_like(candidates)
     segments = 0
-    if lines is not None:
-        for x0, y0, x1, y1 in np.asarray(lines).reshape(-1, 4):
-            cv2.line(line_mask, (int(x0), int(y0)), (int(x1), int(y1)), 255, 5)
-            segments += 1
+    for x0, y0, x1, y1 in _not_a_pattern(lines):
+        cv2.line(line_mask, (int(x0), int(y0)), (int(x1), int(y1)), 255, 5)
+        segments += 1
     scratches = cv2.bitwise_and(candidates, line_mask)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
     area = stats[:, cv2.CC_STAT_AREA]
@@ -185,9 +214,28 @@ def _defect_mask(rgb: Any, factor: float) -> tuple[Any, int, int]:
     np.maximum.at(peak, labels.ravel(), magnitude.ravel().astype(np.float64))
     mean_spread = np.bincount(labels.ravel(), weights=spread.ravel().astype(np.float64), minlength=count)
     mean_spread /= np.maximum(area, 1)
-    dust_ids = small & (peak >= 60.0 * factor) & (peak >= (8.0 * mean_spread + 20.0) * factor)
+    # Dust stands apart from everything around it: a bright speck is brighter than its brightest neighbour
+    # (a star's tip is not: the star is next to it), a dark one darker than its darkest.
+    flat_labels = labels.ravel()
+    is_candidate = candidates > 0
+    kernel = np.ones((7, 7), np.uint8)
+    brightest = cv2.dilate(np.where(is_candidate, 0, gray).astype(np.uint8), kernel).ravel()
+    darkest = cv2.erode(np.where(is_candidate, 255, gray).astype(np.uint8), kernel).ravel()
+    level = np.bincount(flat_labels, weights=gray.ravel().astype(np.float64), minlength=count)
+    level /= np.maximum(area, 1)
+    signed = np.bincount(
+        flat_labels, weights=(gray.astype(np.float64) - background).ravel(), minlength=count
+    )
+    neighbour_max = np.zeros(count)
+    np.maximum.at(neighbour_max, flat_labels, brightest.astype(np.float64))
+    neighbour_min = np.full(count, 255.0)
+    np.minimum.at(neighbour_min, flat_labels, darkest.astype(np.float64))
+    apart = np.where(signed > 0, level - neighbour_max, neighbour_min - level) >= 20.0 * factor
+    dust_ids = small & (peak >= 60.0 * factor) & (peak >= (8.0 * mean_spread + 20.0) * factor) & apart
     dust = (dust_ids[labels] * 255).astype(np.uint8)
-    mask = cv2.dilate(cv2.bitwise_or(scratches, dust), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    ellipse = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    # A speck's soft JPEG halo is one or two pixels; a scratch's anti-aliased edge a little wider.
+    mask = cv2.bitwise_or(cv2.dilate(scratches, ellipse), cv2.dilate(dust, np.ones((3, 3), np.uint8)))
     return mask, segments, int(dust_ids.sum())
 
 
@@ -202,9 +250,10 @@ def remove_defects(rgb: Any, check: Check = _no_check) -> tuple[Any, Stage]:
     for rows, cols, keep_r, keep_c in _tiles(height, width, DEFECT_TILE, 32):
         check()
         tile = rgb[rows, cols]
+        megapixels = tile.shape[0] * tile.shape[1] / 1e6
         for factor in (1.0, 1.5, 2.0, 3.0, 4.0):
             tile_mask, tile_segments, tile_specks = _defect_mask(tile, factor)
-            if (tile_mask > 0).mean() <= MAX_DEFECT_FRACTION:
+            if (tile_mask > 0).mean() <= MAX_DEFECT_FRACTION and tile_specks <= max(40, MAX_SPECKS_PER_MP * megapixels):
                 break
         factor_used.append(factor)
         segments += tile_segments
@@ -243,7 +292,7 @@ def denoise(rgb: Any, *, sigma: float, step: float, strength: float, check: Chec
     blended back towards the input where the image is textured (non-local means flattens fine texture)."""
     import cv2
 
-    h = min(15.0, math.hypot(0.9 * sigma, 0.15 * step)) * strength
+    h = min(15.0, math.hypot(0.72 * sigma, 0.12 * step)) * strength
     if h < 1.0:
         return rgb, Stage(
             "denoise",

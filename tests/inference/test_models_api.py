@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from governance.audit.models import AuditEvent
-from inference import registry
+from inference import pipelines, registry
 from inference.models import ModelRecord
 
 pytestmark = pytest.mark.django_db
@@ -292,13 +292,18 @@ def test_register_tiny_models_builds_and_registers_them_once(settings, tmp_path)
     call_command("register_tiny_models", stdout=io.StringIO())  # idempotent
 
     records = ModelRecord.objects.filter(key__startswith="tiny-").order_by("key")
-    assert [(r.key, r.pipeline_task) for r in records] == [
-        ("tiny-img2img", "image_to_image"),
-        ("tiny-inpaint", "inpainting"),
-        ("tiny-sd", "text_to_image"),
-        ("tiny-upscaler", "upscaling"),
+    assert [(r.key, r.kind, r.pipeline_task) for r in records] == [
+        ("tiny-img2img", "base", "image_to_image"),
+        ("tiny-inpaint", "base", "inpainting"),
+        ("tiny-matting", "segmentation", ""),
+        ("tiny-sd", "base", "text_to_image"),
+        ("tiny-style", "lora", ""),
+        ("tiny-upscaler", "base", "upscaling"),
     ]
-    assert all((Path(r.local_path) / "model_index.json").is_file() for r in records)
+    assert all((Path(r.local_path) / "model_index.json").is_file() for r in records if r.kind == "base")
+    style = records.get(key="tiny-style")
+    assert list(style.base_models.values_list("key", flat=True)) == ["tiny-sd"]
+    assert style.weights_hash == pipelines.file_digest(Path(style.local_path) / style.weight_name)
 
 
 def test_listing_models_takes_a_fixed_number_of_queries(editor, django_assert_max_num_queries):
