@@ -31,9 +31,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fixtures.degradation import JPEG_QUALITY, NOISE_SIGMA, degrade, psnr, ssim  # noqa: E402
-from fixtures.photos import FOLDER as FIXTURE_PHOTOS  # noqa: E402
-from fixtures.photos import NAMES as FIXTURE_NAMES  # noqa: E402
+from fixtures.degradation import JPEG_QUALITY, NOISE_SIGMA, degrade, psnr, ssim
+from fixtures.photos import FOLDER as FIXTURE_PHOTOS
+from fixtures.photos import NAMES as FIXTURE_NAMES
 
 DEBIAN_PACKAGE = "mate-backgrounds"
 DEBIAN_FOLDER = "usr/share/backgrounds/mate/nature"  # photographs (the package's other folders are art)
@@ -97,7 +97,8 @@ def measure(paths: list[Path], max_side: int) -> list[dict]:
         )
         row = rows[-1]
         print(
-            f"  {row['photo']:24s} {row['size']:>9s}  PSNR {row['psnr_before']:5.2f} -> {row['psnr_after']:5.2f}"
+            f"  {row['photo']:24s} {row['size']:>9s}  "
+            f"PSNR {row['psnr_before']:5.2f} -> {row['psnr_after']:5.2f}"
             f"  SSIM {row['ssim_before']:.3f} -> {row['ssim_after']:.3f}  {elapsed:5.1f} s",
             flush=True,
         )
@@ -120,11 +121,14 @@ def main(argv: list[str] | None = None) -> int:
         elif not args.no_download:
             paths += debian_photos(Path(tmp))
         print(
-            f"## restore on {len(paths)} photos: noise sigma {NOISE_SIGMA:g}, scratches, dust, JPEG q{JPEG_QUALITY}"
+            f"## restore on {len(paths)} photos: noise sigma {NOISE_SIGMA:g}, scratches, dust, "
+            f"JPEG q{JPEG_QUALITY}"
         )
         rows = measure(paths, args.max_side)
 
-    print("\n| photo | size | PSNR degraded | PSNR restored | Δ dB | SSIM degraded | SSIM restored | Δ SSIM |")
+    print(
+        "\n| photo | size | PSNR degraded | PSNR restored | Δ dB | SSIM degraded | SSIM restored | Δ SSIM |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(

@@ -25,7 +25,10 @@ class ModelRecordAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["key", "name", "kind", "workspace", "pipeline_task", "enabled"]}),
         ("Adapter", {"fields": ["base_models", "trigger_words"]}),
-        ("Source", {"fields": ["hub_repo_id", "revision", "variant", "local_path", "weight_name", "weights_hash"]}),
+        (
+            "Source",
+            {"fields": ["hub_repo_id", "revision", "variant", "local_path", "weight_name", "weights_hash"]},
+        ),
         ("Licence", {"fields": ["licence_id", "licence_url", "commercial_use_allowed", "licence_notes"]}),
         ("Running", {"fields": ["dtype", "default_params"]}),
         ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),

@@ -184,7 +184,9 @@ def adapter_weights(record: ModelRecord) -> tuple[Path, str, str]:
         folder = _download_files(record, [weight_name])
     path = folder / weight_name
     if not path.is_file():
-        raise PermanentJobError("model_not_found", f"{record.kind} {record.key}: no {weight_name} in {folder}")
+        raise PermanentJobError(
+            "model_not_found", f"{record.kind} {record.key}: no {weight_name} in {folder}"
+        )
     digest = file_digest(path)
     if record.weights_hash and digest != record.weights_hash:
         raise PermanentJobError(

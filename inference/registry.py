@@ -101,7 +101,9 @@ def reference_errors(
     if kinds and record.kind not in kinds:
         problems.append(f"{key!r} is a {record.kind}; {param} takes a {' or '.join(kinds)}")
     elif tasks and record.pipeline_task not in tasks:
-        problems.append(f"model {key!r} is a {record.pipeline_task} model; {param} needs {' or '.join(tasks)}")
+        problems.append(
+            f"model {key!r} is a {record.pipeline_task} model; {param} needs {' or '.join(tasks)}"
+        )
     return problems
 
 
@@ -125,9 +127,7 @@ def adapter_for_base(kind: str, base: ModelRecord, workspace: Workspace | int | 
 
 def segmentation_model_for(workspace: Workspace | int | None) -> ModelRecord | None:
     """The segmentation model background removal uses for ``workspace``: its own, else a shared one."""
-    candidates = list(
-        visible_to(workspace).filter(kind=ModelKind.SEGMENTATION, enabled=True).order_by("key")
-    )
+    candidates = list(visible_to(workspace).filter(kind=ModelKind.SEGMENTATION, enabled=True).order_by("key"))
     owned = [c for c in candidates if c.workspace_id is not None]
     return owned[0] if owned else (candidates[0] if candidates else None)
 

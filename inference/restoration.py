@@ -31,12 +31,16 @@ _IJG_LUMA = np.array(
     dtype=np.float64,
 )
 DENOISE_TILE = 512  # pixels per side of one non-local-means call (~0.3 s on one core)
+BLEND_FLOOR = 0.2  # the share of the filtered image kept in the most textured places
+BLEND_VARIANCE = 200.0  # local variance (grey levels²) at which the filtered share is halfway down
 DEFECT_TILE = 1024
 # Damage rarely covers more of a photo than this; a detector that finds more is reading content (brick
 # joints, text, stars), so it raises its thresholds until it does not.
 MAX_DEFECT_FRACTION = 0.025
 # Likewise for specks: hundreds per megapixel are stars or a pattern, not dust on a print.
 MAX_SPECKS_PER_MP = 150
+# How far (grey levels) a speck must stand above its brightest (or below its darkest) neighbour to be dust.
+DUST_APART = 25.0
 
 
 class Deadline(Exception):
@@ -116,7 +120,9 @@ def noise_sigma(gray: Any) -> float:
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float64)
     response = cv2.filter2D(gray.astype(np.float64), -1, kernel)[1:-1, 1:-1]
     height, width = gray.shape
-    return float(math.sqrt(math.pi / 2) * np.abs(response).sum() / (6 * max(1, width - 2) * max(1, height - 2)))
+    return float(
+        math.sqrt(math.pi / 2) * np.abs(response).sum() / (6 * max(1, width - 2) * max(1, height - 2))
+    )
 
 
 # --- stages -------------------------------------------------------------------------------------------
@@ -161,7 +167,7 @@ def _not_a_pattern(lines: Any) -> list[tuple[int, int, int, int]]:
     one broken scratch lie on the same line, so they count once)."""
     if lines is None:
         return []
-    segments = [tuple(int(v) for v in row) for row in np.asarray(lines).reshape(-1, 4)]
+    segments = [(int(a), int(b), int(c), int(d)) for a, b, c, d in np.asarray(lines).reshape(-1, 4)]
     angles = [math.degrees(math.atan2(y1 - y0, x1 - x0)) % 180 for x0, y0, x1, y1 in segments]
     offsets = [
         (x0 * math.sin(math.radians(a)) - y0 * math.cos(math.radians(a)))
@@ -193,7 +199,9 @@ def _defect_mask(rgb: Any, factor: float) -> tuple[Any, int, int]:
     magnitude = np.abs(gray.astype(np.int16) - background.astype(np.int16)).astype(np.uint8)
     # The local level of fine detail, robustly (a median ignores the defect itself).
     spread = cv2.medianBlur(magnitude, 31).astype(np.float32)
-    candidates = (magnitude > np.maximum(30.0 * factor, (5.0 * spread + 10.0) * factor)).astype(np.uint8) * 255
+    candidates = (magnitude > np.maximum(30.0 * factor, (5.0 * spread + 10.0) * factor)).astype(
+        np.uint8
+    ) * 255
     height, width = gray.shape
     min_length = max(40, int(0.08 * max(height, width)))
     lines = cv2.HoughLinesP(
@@ -213,7 +221,7 @@ def _defect_mask(rgb: Any, factor: float) -> tuple[Any, int, int]:
     peak = np.zeros(count)
     np.maximum.at(peak, labels.ravel(), magnitude.ravel().astype(np.float64))
     mean_spread = np.bincount(labels.ravel(), weights=spread.ravel().astype(np.float64), minlength=count)
-    mean_spread /= np.maximum(area, 1)
+    mean_spread = mean_spread / np.maximum(area, 1)
     # Dust stands apart from everything around it: a bright speck is brighter than its brightest neighbour
     # (a star's tip is not: the star is next to it), a dark one darker than its darkest.
     flat_labels = labels.ravel()
@@ -222,15 +230,13 @@ def _defect_mask(rgb: Any, factor: float) -> tuple[Any, int, int]:
     brightest = cv2.dilate(np.where(is_candidate, 0, gray).astype(np.uint8), kernel).ravel()
     darkest = cv2.erode(np.where(is_candidate, 255, gray).astype(np.uint8), kernel).ravel()
     level = np.bincount(flat_labels, weights=gray.ravel().astype(np.float64), minlength=count)
-    level /= np.maximum(area, 1)
-    signed = np.bincount(
-        flat_labels, weights=(gray.astype(np.float64) - background).ravel(), minlength=count
-    )
+    level = level / np.maximum(area, 1)
+    signed = np.bincount(flat_labels, weights=(gray.astype(np.float64) - background).ravel(), minlength=count)
     neighbour_max = np.zeros(count)
     np.maximum.at(neighbour_max, flat_labels, brightest.astype(np.float64))
     neighbour_min = np.full(count, 255.0)
     np.minimum.at(neighbour_min, flat_labels, darkest.astype(np.float64))
-    apart = np.where(signed > 0, level - neighbour_max, neighbour_min - level) >= 20.0 * factor
+    apart = np.where(signed > 0, level - neighbour_max, neighbour_min - level) >= DUST_APART * factor
     dust_ids = small & (peak >= 60.0 * factor) & (peak >= (8.0 * mean_spread + 20.0) * factor) & apart
     dust = (dust_ids[labels] * 255).astype(np.uint8)
     ellipse = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
@@ -253,7 +259,9 @@ def remove_defects(rgb: Any, check: Check = _no_check) -> tuple[Any, Stage]:
         megapixels = tile.shape[0] * tile.shape[1] / 1e6
         for factor in (1.0, 1.5, 2.0, 3.0, 4.0):
             tile_mask, tile_segments, tile_specks = _defect_mask(tile, factor)
-            if (tile_mask > 0).mean() <= MAX_DEFECT_FRACTION and tile_specks <= max(40, MAX_SPECKS_PER_MP * megapixels):
+            if (tile_mask > 0).mean() <= MAX_DEFECT_FRACTION and tile_specks <= max(
+                40, MAX_SPECKS_PER_MP * megapixels
+            ):
                 break
         factor_used.append(factor)
         segments += tile_segments
@@ -287,7 +295,9 @@ def remove_defects(rgb: Any, check: Check = _no_check) -> tuple[Any, Stage]:
     )
 
 
-def denoise(rgb: Any, *, sigma: float, step: float, strength: float, check: Check = _no_check) -> tuple[Any, Stage]:
+def denoise(
+    rgb: Any, *, sigma: float, step: float, strength: float, check: Check = _no_check
+) -> tuple[Any, Stage]:
     """Non-local means (OpenCV), its filter strength from the measured noise and the JPEG quantisation,
     blended back towards the input where the image is textured (non-local means flattens fine texture)."""
     import cv2
@@ -311,7 +321,7 @@ def denoise(rgb: Any, *, sigma: float, step: float, strength: float, check: Chec
         smooth = filtered.astype(np.float32)
         mean = cv2.GaussianBlur(smooth, (0, 0), 2)
         variance = (cv2.GaussianBlur(smooth * smooth, (0, 0), 2) - mean * mean).mean(axis=2, keepdims=True)
-        weight = 0.35 + 0.65 / (1.0 + np.maximum(variance, 0) / 400.0)
+        weight = BLEND_FLOOR + (1 - BLEND_FLOOR) / (1.0 + np.maximum(variance, 0) / BLEND_VARIANCE)
         blended = tile.astype(np.float32) + (smooth - tile.astype(np.float32)) * weight
         out_r = slice(rows.start + keep_r.start, rows.start + keep_r.stop)
         out_c = slice(cols.start + keep_c.start, cols.start + keep_c.stop)
@@ -336,7 +346,9 @@ def white_balance(rgb: Any, *, threshold: float = 0.2) -> tuple[Any, Stage]:
         gy = cv2.Sobel(channels[..., c], cv2.CV_32F, 0, 1)
         edges[c] = float(np.sqrt(gx * gx + gy * gy).mean())
     if edges.min() <= 1e-6:
-        return rgb, Stage("white_balance", "c2pa.color_adjustments", "white balance: flat image", applied=False)
+        return rgb, Stage(
+            "white_balance", "c2pa.color_adjustments", "white balance: flat image", applied=False
+        )
     ratios = edges / edges.mean()
     cast = float(np.abs(ratios - 1).max())
     if cast < threshold:

@@ -14,7 +14,16 @@ from photai_dam.workspaces.choices import Role
 from photai_dam.workspaces.models import Membership, Workspace
 
 _HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
-_NUMBER_KEYS = {"width", "height", "steps", "guidance", "strength", "noise_level", "style_scale", "ip_adapter_scale"}
+_NUMBER_KEYS = {
+    "width",
+    "height",
+    "steps",
+    "guidance",
+    "strength",
+    "noise_level",
+    "style_scale",
+    "ip_adapter_scale",
+}
 _WEIGHT_NAME = re.compile(r"^(?:[\w.-]+/)*[\w.-]+\.safetensors$")
 
 
@@ -95,7 +104,11 @@ class ModelRecordSerializer(serializers.ModelSerializer):
         if record.kind == ModelKind.SEGMENTATION:
             return ["remove_background"]
         found = {op for op, tasks in TASKS_FOR_OPERATION.items() if record.pipeline_task in tasks}
-        if record.pipeline_task in (PipelineTask.TEXT_TO_IMAGE, PipelineTask.IMAGE_TO_IMAGE, PipelineTask.UPSCALING):
+        if record.pipeline_task in (
+            PipelineTask.TEXT_TO_IMAGE,
+            PipelineTask.IMAGE_TO_IMAGE,
+            PipelineTask.UPSCALING,
+        ):
             found.add("restore")  # as its refinement or x4 upscale stage
         return sorted(found)
 
@@ -196,7 +209,11 @@ class ModelRecordSerializer(serializers.ModelSerializer):
         bases = attrs.get("base_models") or []
         if not bases:
             errors["base_models"] = ["an adapter names the base models it applies to"]
-        foreign = [b.key for b in bases if b.workspace_id is not None and b.workspace_id != getattr(workspace, "pk", None)]
+        foreign = [
+            b.key
+            for b in bases
+            if b.workspace_id is not None and b.workspace_id != getattr(workspace, "pk", None)
+        ]
         if foreign:  # pragma: no cover - base models have no owner (constraint); kept for the day they do
             errors["base_models"] = [f"unknown base models {foreign}"]
         if not attrs.get("weight_name"):

@@ -42,7 +42,7 @@ class ModelListView(generics.ListCreateAPIView):
             qs = ModelRecord.objects.all()
         else:
             # Shared models, and those of the workspaces the user belongs to (I4: others' are invisible).
-            member_of = Membership.objects.filter(user_id=user.pk).values("workspace_id")
+            member_of = Membership.objects.filter(user_id=int(user.pk or 0)).values("workspace_id")
             qs = ModelRecord.objects.filter(Q(workspace__isnull=True) | Q(workspace_id__in=member_of))
         qs = qs.select_related("workspace").prefetch_related("base_models")
         enabled = self.request.query_params.get("enabled")

@@ -270,7 +270,9 @@ upscale = register(
             "additionalProperties": False,
         },
         run=_upscale,
-        extra_validation=lambda params, inputs, prompt, workspace: _max_output_errors(inputs, params["factor"]),
+        extra_validation=lambda params, inputs, prompt, workspace: _max_output_errors(
+            inputs, params["factor"]
+        ),
     )
 )
 
@@ -435,7 +437,9 @@ def _model_cutout(ctx: RunContext, source: Image.Image, key: str) -> RunOutput:
     record = registry.usable_model(key, ctx.workspace_id)
     problems = registry.reference_errors("model", key, ctx.workspace_id)
     if record is None or problems or record.kind != "segmentation":
-        raise PermanentJobError("model_unavailable", "; ".join(problems) or f"{key!r} is not a segmentation model")
+        raise PermanentJobError(
+            "model_unavailable", "; ".join(problems) or f"{key!r} is not a segmentation model"
+        )
     ctx.progress(5, f"segmentation model {record.key} ({record.licence_id})")
     with pipelines.pipeline_for(record) as loaded:
         ctx.check_cancelled()

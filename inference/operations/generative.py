@@ -42,7 +42,13 @@ FALLBACKS: dict[str, dict[str, Any]] = {
     "upscale_x4": {"steps": 20, "guidance": 9.0, "noise_level": 20},
     # Structure is preserved by staying close to the source (low-strength image-to-image): it works with
     # every base model and adapter and needs no extra ControlNet weights to license and register.
-    "style_transfer": {"strength": 0.45, "steps": 30, "guidance": 7.5, "style_scale": 1.0, "ip_adapter_scale": 0.6},
+    "style_transfer": {
+        "strength": 0.45,
+        "steps": 30,
+        "guidance": 7.5,
+        "style_scale": 1.0,
+        "ip_adapter_scale": 0.6,
+    },
 }
 # Operations that take a brand style (a LoRA adapter of the workspace) in params.style.
 STYLED_OPERATIONS = ("text_to_image", "image_to_image", "style_transfer")
@@ -152,11 +158,14 @@ def _adapter_errors(
             errors.setdefault("style", []).append(
                 "give a style (a LoRA adapter key) or a style reference image as the second input"
             )
-        if has_reference and not params.get("ip_adapter"):
-            if registry.adapter_for_base(ModelKind.IP_ADAPTER, base, workspace) is None:
-                errors.setdefault("inputs", []).append(
-                    f"a style reference image needs an IP-Adapter registered for model {base.key!r}"
-                )
+        if (
+            has_reference
+            and not params.get("ip_adapter")
+            and registry.adapter_for_base(ModelKind.IP_ADAPTER, base, workspace) is None
+        ):
+            errors.setdefault("inputs", []).append(
+                f"a style reference image needs an IP-Adapter registered for model {base.key!r}"
+            )
         if params.get("ip_adapter") and not has_reference:
             errors.setdefault("ip_adapter", []).append("an IP-Adapter needs a style reference image")
     return errors
@@ -200,7 +209,9 @@ def _size_errors(
 def _completer(
     operation: str,
 ) -> Callable[[dict[str, Any], Sequence[Asset], Workspace | None], dict[str, Any]]:
-    def complete(params: dict[str, Any], inputs: Sequence[Asset], workspace: Workspace | None) -> dict[str, Any]:
+    def complete(
+        params: dict[str, Any], inputs: Sequence[Asset], workspace: Workspace | None
+    ) -> dict[str, Any]:
         from inference.choices import ModelKind
 
         if not params.get("model"):
@@ -460,7 +471,8 @@ def _pipeline_run(
         )
         for item in applied:
             ctx.progress(
-                3, f"{item['kind']} {item['key']} at scale {item['scale']:g} ({item['load']} into {record.key})"
+                3,
+                f"{item['kind']} {item['key']} at scale {item['scale']:g} ({item['load']} into {record.key})",
             )
         images = generate(ctx, pipeline, seeds=seeds, call_kwargs=call_kwargs, steps=params["steps"])
     return images, loaded, [{k: v for k, v in item.items() if k != "load"} for item in applied]

@@ -119,7 +119,9 @@ def _restore(ctx: RunContext) -> list[RunOutput]:
         contrast=params["contrast"],
     )
     steps_done = [0]
-    total = sum([options.deblock, options.scratches, options.denoise > 0, options.white_balance, options.contrast])
+    total = sum(
+        [options.deblock, options.scratches, options.denoise > 0, options.white_balance, options.contrast]
+    )
 
     def report(stage: Stage) -> None:
         steps_done[0] += 1
@@ -139,7 +141,8 @@ def _restore(ctx: RunContext) -> list[RunOutput]:
         )
     except Deadline:
         raise PermanentJobError(
-            "timeout", f"restoring this photo took longer than the job time limit ({settings.JOB_TIME_LIMIT_S} s)"
+            "timeout",
+            f"restoring this photo took longer than the job time limit ({settings.JOB_TIME_LIMIT_S} s)",
         ) from None
     details: dict[str, Any] = {"stages": [s.as_detail() for s in stages if s.applied]}
     details["skipped"] = [s.name for s in stages if not s.applied]
@@ -154,7 +157,9 @@ def _restore(ctx: RunContext) -> list[RunOutput]:
             work = image.resize(working_size(*image.size), Image.Resampling.LANCZOS)
             # Image-to-image runs strength x steps denoising steps: at least one, whatever was asked.
             refine_steps = max(params["refine_steps"], math.ceil(1 / params["refine_strength"]))
-            ctx.progress(70, f"refinement: {params['refine_model']} at strength {params['refine_strength']:g}")
+            ctx.progress(
+                70, f"refinement: {params['refine_model']} at strength {params['refine_strength']:g}"
+            )
             refined, record, model_info = _model_stage(
                 ctx,
                 params["refine_model"],
@@ -171,8 +176,14 @@ def _restore(ctx: RunContext) -> list[RunOutput]:
                 refine_steps,
             )
             # Back to the restored photo's size only when no upscale follows (the upscaler takes it small).
-            image = refined if params.get("upscale_model") else refined.resize(image.size, Image.Resampling.LANCZOS)
-            details["stages"].append(_ai_stage("refine", "c2pa.edited", record, model_info, params["refine_strength"]))
+            image = (
+                refined
+                if params.get("upscale_model")
+                else refined.resize(image.size, Image.Resampling.LANCZOS)
+            )
+            details["stages"].append(
+                _ai_stage("refine", "c2pa.edited", record, model_info, params["refine_strength"])
+            )
         if params.get("upscale_model"):
             ctx.progress(80, f"x4 upscale: {params['upscale_model']}")
             upscaled, record, model_info = _model_stage(
@@ -196,7 +207,9 @@ def _restore(ctx: RunContext) -> list[RunOutput]:
         details["seed"] = seed
     if alpha is not None:
         image.putalpha(alpha)
-    ctx.progress(90, "restored: " + (", ".join(s["stage"] for s in details["stages"]) or "nothing to correct"))
+    ctx.progress(
+        90, "restored: " + (", ".join(s["stage"] for s in details["stages"]) or "nothing to correct")
+    )
     # The source's format (a restored JPEG stays a JPEG, at a quality that adds no new artefacts).
     fmt = "PNG" if alpha is not None else output_format_for(source.mime_type)
     return [

@@ -25,7 +25,9 @@ def anchors(signing_chain) -> str:
 
 def _photo(width: int = 320, height: int = 256) -> bytes:
     image = Image.new("RGB", (width, height), (40, 120, 200))
-    ImageDraw.Draw(image).ellipse([width // 4, height // 4, 3 * width // 4, 3 * height // 4], fill=(220, 60, 40))
+    ImageDraw.Draw(image).ellipse(
+        [width // 4, height // 4, 3 * width // 4, 3 * height // 4], fill=(220, 60, 40)
+    )
     return png(image)
 
 
@@ -104,10 +106,15 @@ def test_registration_checks_each_kinds_weights(admin_member, tiny_models, tiny_
     assert remote.status_code == 400
     assert "trust_remote_code" in remote.json()["error"]["details"]["fields"]["local_path"][0]
     pickled = register(
-        kind="lora", base_models=["tiny-sd"], local_path=str(tiny_adapter_folders["lora"]), weight_name="w.bin"
+        kind="lora",
+        base_models=["tiny-sd"],
+        local_path=str(tiny_adapter_folders["lora"]),
+        weight_name="w.bin",
     )
     assert "weight_name" in pickled.json()["error"]["details"]["fields"]
-    no_base = register(kind="lora", local_path=str(tiny_adapter_folders["lora"]), weight_name=LORA_WEIGHT_NAME)
+    no_base = register(
+        kind="lora", local_path=str(tiny_adapter_folders["lora"]), weight_name=LORA_WEIGHT_NAME
+    )
     assert "base_models" in no_base.json()["error"]["details"]["fields"]
     wrong_hash = register(
         kind="segmentation", local_path=str(tiny_adapter_folders["segmentation"]), weights_hash="0" * 64
@@ -126,7 +133,9 @@ def test_another_workspaces_style_is_refused_exactly_like_a_missing_one(outsider
     image = upload(_photo(), member=outsider, workspace="globex")
     foreign = _submit_as_outsider(outsider, "text_to_image", params={"style": "acme-style"}, prompt="x")
     missing = _submit_as_outsider(outsider, "text_to_image", params={"style": "no-such-style"}, prompt="x")
-    assert _fields(foreign)["style"] == [m.replace("no-such-style", "acme-style") for m in _fields(missing)["style"]]
+    assert _fields(foreign)["style"] == [
+        m.replace("no-such-style", "acme-style") for m in _fields(missing)["style"]
+    ]
 
     # the same for its segmentation model
     foreign = _submit_as_outsider(
@@ -169,9 +178,15 @@ def test_a_brand_style_changes_the_image_is_recorded_and_is_swapped_without_relo
     request = {"model": "tiny-sd", "seed": 11, "width": 256, "height": 256}
 
     plain = run_job(editor, wait_for_job, "text_to_image", params=request, prompt="a shoe")
-    styled = run_job(editor, wait_for_job, "text_to_image", params={**request, "style": "acme-style"}, prompt="a shoe")
-    other = run_job(editor, wait_for_job, "text_to_image", params={**request, "style": "shared-style"}, prompt="a shoe")
-    again = run_job(editor, wait_for_job, "text_to_image", params={**request, "style": "acme-style"}, prompt="a shoe")
+    styled = run_job(
+        editor, wait_for_job, "text_to_image", params={**request, "style": "acme-style"}, prompt="a shoe"
+    )
+    other = run_job(
+        editor, wait_for_job, "text_to_image", params={**request, "style": "shared-style"}, prompt="a shoe"
+    )
+    again = run_job(
+        editor, wait_for_job, "text_to_image", params={**request, "style": "acme-style"}, prompt="a shoe"
+    )
     plain_again = run_job(editor, wait_for_job, "text_to_image", params=request, prompt="a shoe")
 
     for job in (plain, styled, other, again, plain_again):
@@ -294,16 +309,23 @@ def test_style_transfer_from_a_reference_image_runs_the_registered_ip_adapter(
     generation = assertion(active(read_back(data, "image/png", anchors=anchors)), "com.photai.generation")
     assert [a["key"] for a in generation["adapters"]] == ["tiny-ip-adapter"]
     # and a later job without a reference image runs on the same base with the IP-Adapter taken out
-    plain = run_job(editor, wait_for_job, "image_to_image", inputs=[source["id"]], params={"steps": 2}, prompt="x")
+    plain = run_job(
+        editor, wait_for_job, "image_to_image", inputs=[source["id"]], params={"steps": 2}, prompt="x"
+    )
     assert plain["status"] == "succeeded", plain
 
 
 @pytest.mark.django_db
-def test_style_transfer_needs_a_style_and_adapters_must_fit_the_base(editor, upload, tiny_adapters, tiny_models):
+def test_style_transfer_needs_a_style_and_adapters_must_fit_the_base(
+    editor, upload, tiny_adapters, tiny_models
+):
     source = upload(_photo(), licence=OWNED)
     assert "style" in _fields(submit(editor, "style_transfer", inputs=[source["id"]]))
     inpaint_base = submit(
-        editor, "style_transfer", inputs=[source["id"]], params={"style": "acme-style", "model": "tiny-img2img"}
+        editor,
+        "style_transfer",
+        inputs=[source["id"]],
+        params={"style": "acme-style", "model": "tiny-img2img"},
     )
     assert _fields(inpaint_base)["style"] == ["lora 'acme-style' applies to tiny-sd, not to 'tiny-img2img'"]
     wrong_kind = submit(editor, "text_to_image", params={"style": "tiny-ip-adapter"}, prompt="x")

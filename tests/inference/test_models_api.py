@@ -317,8 +317,8 @@ def test_listing_models_takes_a_fixed_number_of_queries(editor, django_assert_ma
             commercial_use_allowed=True,
         )
 
-    # auth token + membership check (can the caller see local paths?) + count + page
-    with django_assert_max_num_queries(5):
+    # auth token + membership check (can the caller see local paths?) + count + page + base models
+    with django_assert_max_num_queries(6):
         response = editor.client.get("/api/v1/models")
 
     assert response.status_code == 200

@@ -15,6 +15,7 @@ from inference import restoration
 from tests.inference.helpers import asset, download, run_job, submit
 from tests.provenance.helpers import active, assertion, read_back
 
+
 @pytest.fixture
 def anchors(signing_chain) -> str:
     return signing_chain.chain.root_pem.decode()
@@ -64,7 +65,9 @@ def test_white_balance_and_contrast_correct_a_cast_and_a_fade_when_asked_for():
     clean = np.asarray(photo("coffee.png")).astype(np.float32)
     faded = clean * 0.6 + 50
     cast = np.clip(faded * np.array([0.75, 0.9, 1.25]), 0, 255).astype(np.uint8)
-    options = restoration.Options(deblock=False, scratches=False, denoise=0, white_balance=True, contrast=True)
+    options = restoration.Options(
+        deblock=False, scratches=False, denoise=0, white_balance=True, contrast=True
+    )
 
     restored, stages = restoration.restore(cast, options=options)
 
@@ -78,7 +81,9 @@ def test_white_balance_and_contrast_correct_a_cast_and_a_fade_when_asked_for():
 
 def test_the_automatic_colour_stages_leave_a_normal_photo_alone():
     clean = np.asarray(photo("astronaut.png"))
-    options = restoration.Options(deblock=False, scratches=False, denoise=0, white_balance=True, contrast=True)
+    options = restoration.Options(
+        deblock=False, scratches=False, denoise=0, white_balance=True, contrast=True
+    )
 
     restored, stages = restoration.restore(clean, options=options)
 
@@ -184,7 +189,9 @@ def test_restore_refuses_unknown_models_and_oversized_photos(editor, upload, tin
     source = upload(image_bytes("PNG", 320, 256))
     response = submit(editor, "restore", inputs=[source["id"]], params={"refine_model": "nope"})
     assert response.status_code == 422
-    assert response.json()["error"]["details"]["fields"]["refine_model"] == ["there is no registered model 'nope'"]
+    assert response.json()["error"]["details"]["fields"]["refine_model"] == [
+        "there is no registered model 'nope'"
+    ]
     response = submit(editor, "restore", inputs=[source["id"]], params={"refine_model": "tiny-upscaler"})
     assert "refine_model" in response.json()["error"]["details"]["fields"]
 

@@ -60,7 +60,9 @@ def test_a_non_commercial_adapter_makes_the_output_non_commercial_and_is_named_a
     # and the publish gate refuses the commercial channel for that reason, allowing the web
     answer = publishability(output, channel="advertising", territory="US")
     assert ("model_non_commercial", "model:nc-style") in [(r.code, r.source) for r in answer.reasons]
-    assert not [r for r in publishability(output, channel="web", territory="US").reasons if r.code.startswith("model")]
+    assert not [
+        r for r in publishability(output, channel="web", territory="US").reasons if r.code.startswith("model")
+    ]
 
 
 def test_the_same_output_with_a_commercial_adapter_keeps_every_channel(make_asset, nc_style):
