@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from fixtures.degradation import degrade, psnr, ssim
-from fixtures.photos import photo
+from fixtures.photos import NAMES, photo
 from inference import restoration
 from tests.inference.helpers import asset, download, run_job, submit
 from tests.provenance.helpers import active, assertion, read_back
@@ -21,8 +21,9 @@ def anchors(signing_chain) -> str:
     return signing_chain.chain.root_pem.decode()
 
 
-# Real photographs at their own resolution, each degraded with noise, scratches, dust and a JPEG q20 save.
-PHOTOS = ["chelsea.png", "coffee.png", "rocket.jpg"]
+# Real photographs at their own resolution, each degraded with noise, scratches, dust and a JPEG q20 save,
+# with the damage (seed) bench/restoration.py gives them.
+PHOTOS = ["astronaut.png", "chelsea.png", "grace_hopper.jpg", "rocket.jpg"]
 
 
 def _degraded(name: str, seed: int) -> tuple[np.ndarray, Image.Image]:
@@ -32,23 +33,28 @@ def _degraded(name: str, seed: int) -> tuple[np.ndarray, Image.Image]:
     return clean, damaged
 
 
-@pytest.mark.parametrize(("seed", "name"), list(enumerate(PHOTOS)))
-def test_restoring_a_damaged_photo_brings_it_closer_to_the_original(seed, name):
-    # given a real photo with known damage, saved as a JPEG at quality 20
-    clean, damaged = _degraded(name, seed)
-    before = np.asarray(damaged.convert("RGB"))
+def test_restoring_damaged_photos_brings_each_closer_to_its_original():
+    gains = []
+    for name in PHOTOS:
+        seed = NAMES.index(name)
+        # given a real photo with known damage, saved as a JPEG at quality 20
+        clean, damaged = _degraded(name, seed)
+        before = np.asarray(damaged.convert("RGB"))
 
-    # when it is restored with the default stages, knowing its JPEG tables as the worker does
-    restored, stages = restoration.restore(before, quantization=damaged.quantization)
+        # when it is restored with the default stages, knowing its JPEG tables as the worker does
+        restored, stages = restoration.restore(before, quantization=damaged.quantization)
 
-    # then both measures improve clearly
-    assert psnr(restored, clean) >= psnr(before, clean) + 1.0, name
-    assert ssim(restored, clean) >= ssim(before, clean) + 0.02, name
-    applied = [s.name for s in stages if s.applied]
-    assert applied == ["deblock", "scratches", "denoise"]
-    scratches = next(s for s in stages if s.name == "scratches")
-    assert scratches.parameters["scratch_segments"] > 0
-    assert scratches.parameters["fraction"] <= restoration.MAX_DEFECT_FRACTION
+        # then neither measure gets worse on any photo ...
+        gain = (psnr(restored, clean) - psnr(before, clean), ssim(restored, clean) - ssim(before, clean))
+        assert gain[0] > 0 and gain[1] > 0, (name, gain)
+        gains.append(gain)
+        assert [s.name for s in stages if s.applied] == ["deblock", "scratches", "denoise"]
+        scratches = next(s for s in stages if s.name == "scratches")
+        assert scratches.parameters["scratch_segments"] > 0
+        assert scratches.parameters["fraction"] <= restoration.MAX_DEFECT_FRACTION
+    # ... and the median gain is what the issue asks of the benchmark (bench/restoration.py: 28 photos)
+    assert float(np.median([g[0] for g in gains])) >= 1.5, gains
+    assert float(np.median([g[1] for g in gains])) >= 0.03, gains
 
 
 def test_a_clean_lossless_photo_is_left_nearly_as_it_was():
@@ -115,7 +121,7 @@ def test_restore_end_to_end_records_each_stage_in_the_log_the_output_and_the_man
 ):
     import json
 
-    _, damaged = _degraded("rocket.jpg", 7)
+    _, damaged = _degraded("rocket.jpg", NAMES.index("rocket.jpg"))
     buffer = io.BytesIO()
     damaged.save(buffer, format="JPEG", quality=20)  # re-saved as uploaded from a scanner's JPEG
     source = upload(buffer.getvalue(), licence=json.dumps({"kind": "owned"}))
@@ -154,7 +160,7 @@ def test_restore_with_a_refinement_model_makes_an_ai_edit_and_names_the_model(
 ):
     import json
 
-    _, damaged = _degraded("chelsea.png", 3)
+    _, damaged = _degraded("chelsea.png", NAMES.index("chelsea.png"))
     buffer = io.BytesIO()
     damaged.save(buffer, format="PNG")
     source = upload(buffer.getvalue(), licence=json.dumps({"kind": "owned"}))
@@ -199,3 +205,22 @@ def test_restore_refuses_unknown_models_and_oversized_photos(editor, upload, tin
     response = submit(editor, "restore", inputs=[source["id"]])
     assert response.status_code == 422
     assert "inputs" in response.json()["error"]["details"]["fields"]
+
+
+def test_the_restoration_bench_script_runs_in_dry_mode():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "bench/restoration.py", "--dry"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "photos: 2; median gain" in result.stdout
+    assert "| chelsea.png | 451x300 |" in result.stdout
