@@ -181,7 +181,11 @@ def adapter_weights(record: ModelRecord) -> tuple[Path, str, str]:
                 "model_path_not_allowed", f"model {record.key}: its folder is outside PHOTAI_MODEL_ROOTS"
             )
     else:
-        folder = _download_files(record, [weight_name])
+        patterns = [weight_name]
+        if record.kind == ModelKind.IP_ADAPTER:
+            # The image encoder sits beside the weights (models/image_encoder in the published layout).
+            patterns.append(f"{weight_name.rpartition('/')[0] or '.'}/image_encoder/*".removeprefix("./"))
+        folder = _download_files(record, patterns)
     path = folder / weight_name
     if not path.is_file():
         raise PermanentJobError(
@@ -205,7 +209,7 @@ def _download_files(record: ModelRecord, names: list[str]) -> Path:
     try:
         return Path(
             snapshot_download(
-                record.hub_repo_id, revision=record.revision or "main", allow_patterns=[*names, "*/*.json"]
+                record.hub_repo_id, revision=record.revision or "main", allow_patterns=[*names, "*.json"]
             )
         )
     except (hub_errors.RepositoryNotFoundError, hub_errors.RevisionNotFoundError) as exc:

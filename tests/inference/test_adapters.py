@@ -418,3 +418,63 @@ def test_a_segmentation_model_needing_remote_code_is_refused_at_load_too(tiny_ad
     with pytest.raises(PermanentJobError) as error:
         pipelines.load_pipeline(record, device="cpu", dtype=None)
     assert "trust_remote_code" in error.value.message
+
+
+HUB_ADAPTER_PROBE = """
+import os, shutil
+import django
+django.setup()
+from pathlib import Path
+from fixtures.tiny_models import LORA_WEIGHT_NAME, build_tiny_lora, build_tiny_pipeline
+from inference import pipelines
+from inference.errors import JobError
+from inference.models import ModelRecord
+
+commit = "89abcdef0123456789abcdef0123456789abcdef"
+repo = Path(os.environ["HF_HOME"]) / "hub" / "models--acme--tiny-style"
+(repo / "refs").mkdir(parents=True)
+(repo / "refs" / "main").write_text(commit)
+base = build_tiny_pipeline("text_to_image", Path(os.environ["SCRATCH"]) / "base")
+build_tiny_lora(base, repo / "snapshots" / commit)
+digest = pipelines.file_digest(repo / "snapshots" / commit / LORA_WEIGHT_NAME)
+record = ModelRecord(key="hub-style", name="hub style", kind="lora", hub_repo_id="acme/tiny-style",
+                     revision="main", weight_name=LORA_WEIGHT_NAME, weights_hash=digest,
+                     licence_id="x", commercial_use_allowed=True)
+folder, name, found = pipelines.adapter_weights(record)
+print("resolved", folder.name, name, found == digest)
+record.weights_hash = "0" * 64
+try:
+    pipelines.adapter_weights(record)
+except JobError as exc:
+    print("changed", exc.code)
+"""
+
+
+def test_hub_adapters_resolve_through_the_hub_cache_and_are_checked_against_their_hash(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BROKER_URL")}
+    env |= {
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf"),
+        "SCRATCH": str(tmp_path),
+        "PHOTAI_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "photai_dam.settings",
+    }
+    repo = Path(__file__).resolve().parents[2]
+
+    result = subprocess.run(
+        [sys.executable, "-c", HUB_ADAPTER_PROBE],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"resolved 89abcdef0123456789abcdef0123456789abcdef {LORA_WEIGHT_NAME} True" in result.stdout
+    assert "changed adapter_weights_changed" in result.stdout

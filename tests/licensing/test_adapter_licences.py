@@ -118,3 +118,26 @@ def test_a_cut_out_made_by_a_non_commercial_segmentation_model_carries_its_licen
     # a plain rendition (no model) still derives nothing from any model
     plain = make_asset(parents=(source,), origin="rendition")
     assert effective_licence(plain).model is None
+
+
+def test_a_restore_with_a_model_stage_needs_the_ai_editing_right_and_the_models_licence(
+    editor, upload, make_model, workspace
+):
+    make_model("nc-refiner", commercial=False, licence_id="cc-by-nc-4.0")
+    make_model("refiner", commercial=True)
+    no_ai = upload(licence=json.dumps(licences.stock(ai_editing_allowed=False)))
+
+    def restore(**params):
+        body = {"operation": "restore", "inputs": [no_ai["id"]], "params": params}
+        return editor.client.post("/api/v1/workspaces/acme/jobs", body, format="json")
+
+    # the classical stages alone are a rendition: no AI right needed
+    assert restore().status_code == 202
+    # a diffusion refinement makes it an AI edit: the licence must allow that, and so must the model's
+    refused = restore(refine_model="nc-refiner")
+    assert refused.status_code == 422, refused.content
+    codes = {(r["code"], r["source"]) for r in refused.json()["error"]["details"]["reasons"]}
+    assert codes == {
+        ("licence_forbids_ai_editing", f"asset:{no_ai['id']}"),
+        ("model_non_commercial", "model:nc-refiner"),
+    }
