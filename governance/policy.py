@@ -70,7 +70,9 @@ def check_job_request(
                 Reason("model_unknown", f"Model {key} is not in the model registry.", f"model:{key}")
             )
         elif is_commercial(workspace) and not getattr(record, "commercial_use_allowed", False):
-            noun = {"lora": "Style adapter", "ip_adapter": "IP-Adapter"}.get(getattr(record, "kind", ""), "Model")
+            noun = {"lora": "Style adapter", "ip_adapter": "IP-Adapter"}.get(
+                getattr(record, "kind", ""), "Model"
+            )
             reasons.append(
                 Reason(
                     "model_non_commercial",

@@ -100,7 +100,10 @@ def _stage_actions(spec: OutputSpec, agent: dict[str, str]) -> list[dict[str, An
         action: dict[str, Any] = {
             "action": stage["action"],
             "softwareAgent": agent if stage.get("ai") else service,
-            "parameters": {"description": str(stage.get("description", "")), **(stage.get("parameters") or {})},
+            "parameters": {
+                "description": str(stage.get("description", "")),
+                **(stage.get("parameters") or {}),
+            },
         }
         if stage.get("ai"):
             action["digitalSourceType"] = COMPOSITE_TRAINED
