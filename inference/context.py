@@ -9,6 +9,7 @@ from typing import Any
 from PIL import Image
 
 from inference.errors import JobCancelled
+from photai_dam.values import ModelInfo
 
 
 @dataclass
@@ -17,17 +18,6 @@ class InputImage:
     role: str
     image: Image.Image
     mime_type: str
-
-
-@dataclass
-class ModelInfo:
-    """The model that produced an output, recorded on the job and in the manifest."""
-
-    key: str
-    name: str
-    revision: str
-    weights_hash: str
-    licence: str = ""
 
 
 @dataclass

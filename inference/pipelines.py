@@ -24,6 +24,7 @@ from django.conf import settings
 from inference.choices import Dtype, ModelKind, PipelineTask
 from inference.errors import PermanentJobError, TransientJobError
 from inference.registry import allowed_local_path
+from inference.segmentation import load_segmentation
 
 if TYPE_CHECKING:
     from inference.models import ModelRecord
@@ -343,8 +344,6 @@ def load_pipeline(record: ModelRecord, *, device: str, dtype: Any) -> tuple[Any,
 
 
 def _load_segmentation(record: ModelRecord, *, device: str) -> tuple[Any, str, str]:
-    from inference.segmentation import load_segmentation
-
     if record.is_local:
         folder = allowed_local_path(record.local_path)
         if folder is None:

@@ -24,6 +24,7 @@ from photai_dam.assets import actions as asset_actions
 from photai_dam.jobs import actions as job_actions
 from photai_dam.jobs.choices import FINISHED, JobStatus
 from photai_dam.jobs.models import Job, JobOutput
+from photai_dam.values import OutputSpec
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def _store_output(job: Job, index: int, output: RunOutput) -> None:
         job.model_key = output.model.key
     sources = list(job.inputs.select_related("asset").order_by("position"))
     asset_id = uuid.uuid4()
-    spec = finalise.OutputSpec(
+    spec = OutputSpec(
         asset_id=asset_id,
         workspace=job.workspace,
         image=output.image,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
+from governance.licensing.models import LicenceRecord
+
 if TYPE_CHECKING:
-    from governance.finalise import OutputSpec
     from photai_dam.assets.models import Asset
+    from photai_dam.values import OutputSpec
 
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = DST + "trainedAlgorithmicMedia"
@@ -30,8 +33,6 @@ _CLASSICAL_ACTIONS = {"resize": "c2pa.resized", "crop": "c2pa.cropped", "convert
 
 @cache
 def service_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("photai-dam")
     except PackageNotFoundError:
@@ -46,7 +47,6 @@ def training_mining_allowed(sources: list[Asset]) -> bool:
     """Allowed only when there are sources and every one's current licence says ``ai_training_allowed``."""
     if not sources:
         return False
-    from governance.licensing.models import LicenceRecord
 
     for source in sources:
         record = LicenceRecord.objects.filter(asset=source, is_current=True).first()

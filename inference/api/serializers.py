@@ -6,10 +6,11 @@ from typing import Any
 
 from rest_framework import serializers
 
-from inference import registry
+from inference import pipelines, registry
 from inference.choices import OWNABLE_KINDS, TASKS_FOR_OPERATION, Dtype, ModelKind, PipelineTask
 from inference.models import ModelRecord
 from inference.operations.generative import MODEL_DEFAULT_KEYS
+from inference.segmentation import SegmentationFolderError, inspect_folder
 from photai_dam.workspaces.choices import Role
 from photai_dam.workspaces.models import Membership, Workspace
 
@@ -181,8 +182,6 @@ class ModelRecordSerializer(serializers.ModelSerializer):
             errors["local_path"] = ["no diffusers pipeline there (model_index.json is missing)"]
 
     def _validate_other(self, kind: str, attrs: dict[str, Any], errors: dict[str, list[str]]) -> None:
-        from inference import pipelines
-
         if attrs.get("pipeline_task"):
             errors["pipeline_task"] = ["only base models have a pipeline task"]
         attrs["pipeline_task"] = ""
@@ -195,8 +194,6 @@ class ModelRecordSerializer(serializers.ModelSerializer):
                 if attrs.get(name):
                     errors[name] = ["segmentation models do not take this"]
             if local:
-                from inference.segmentation import SegmentationFolderError, inspect_folder
-
                 labels = (attrs.get("default_params") or {}).get("background_labels")
                 try:
                     inspect_folder(Path(local), labels if isinstance(labels, list) else None)

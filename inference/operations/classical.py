@@ -1,4 +1,8 @@
-"""Classical operations: CPU only, no model weights, fully offline."""
+"""Classical operations: CPU only, no model weights, fully offline.
+
+OpenCV and numpy are imported inside the operations that use them: the catalog, and with it the web
+process, imports this module.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from PIL import Image, ImageOps
 
+from inference import pipelines, registry
 from inference.catalog import InputSpec, Operation, register
 from inference.context import RunContext, RunOutput
 from inference.errors import PermanentJobError
@@ -432,8 +437,6 @@ def _model_cutout(ctx: RunContext, source: Image.Image, key: str) -> RunOutput:
     a rectangle or a mask hint still bound it."""
     import numpy as np
 
-    from inference import pipelines, registry
-
     record = registry.usable_model(key, ctx.workspace_id)
     problems = registry.reference_errors("model", key, ctx.workspace_id)
     if record is None or problems or record.kind != "segmentation":
@@ -474,8 +477,6 @@ def _rect_errors(
     errors: dict[str, list[str]] = {}
     if rect and (rect["x"] + rect["width"] > 1 or rect["y"] + rect["height"] > 1):
         errors["rect"] = ["the rectangle must lie inside the image (x + width <= 1, y + height <= 1)"]
-    from inference import registry
-
     key = params.get("model")
     if key and params.get("method") == "grabcut":
         errors["model"] = ["method grabcut takes no model"]
@@ -496,8 +497,6 @@ def _segmentation_default(
 ) -> dict[str, Any]:
     """The saved job names the segmentation model that will run (the workspace's own, else a shared one),
     so the job, its licence and its manifest say which; none means GrabCut."""
-    from inference import registry
-
     if params.get("model") or params.get("method") == "grabcut":
         return params
     record = registry.segmentation_model_for(workspace)

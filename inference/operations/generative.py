@@ -3,6 +3,9 @@
 Each operation resolves its model (``params.model`` or the operation's default), takes the warm pipeline
 from the per-process cache, and runs it with progress, cancellation between steps, a recorded seed, and
 one retry at a smaller batch when CUDA runs out of memory.
+
+torch (and, for the size check, the watermark with numpy) are imported inside the functions that use them:
+the catalog, and with it the web process, imports this module.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
-from inference import registry
+from inference import pipelines, registry
 from inference.catalog import InputSpec, Operation, register
+from inference.choices import ModelKind
 from inference.context import ModelInfo, RunContext, RunOutput
 from inference.errors import PermanentJobError, TransientJobError
 
@@ -138,8 +142,6 @@ def _adapter_errors(
     workspace: Workspace | None,
 ) -> dict[str, list[str]]:
     """A named style or IP-Adapter must exist for this workspace, be enabled, and apply to the base."""
-    from inference.choices import ModelKind
-
     errors: dict[str, list[str]] = {}
     for param in ("style", "ip_adapter"):
         key = params.get(param)
@@ -182,7 +184,7 @@ def _size_errors(
 ) -> dict[str, list[str]]:
     """Refuse, before anything is queued, an output too small to carry the watermark finalisation embeds
     (governance refuses to store an AI output without one)."""
-    from governance import watermark
+    from governance import watermark  # numpy, which the web process otherwise never loads
 
     if inputs and operation == "inpaint":
         size, field = (inputs[0].width, inputs[0].height), "inputs"  # composited back at the source's size
@@ -212,8 +214,6 @@ def _completer(
     def complete(
         params: dict[str, Any], inputs: Sequence[Asset], workspace: Workspace | None
     ) -> dict[str, Any]:
-        from inference.choices import ModelKind
-
         if not params.get("model"):
             params = {**params, "model": registry.default_model_key(operation)}
         if operation == "style_transfer" and len(inputs) > 1 and not params.get("ip_adapter"):
@@ -459,8 +459,6 @@ def _pipeline_run(
     record: ModelRecord,
     adapters: Adapters | None = None,
 ) -> tuple[list[Image.Image], LoadedPipeline, list[dict[str, Any]]]:
-    from inference import pipelines
-
     adapters = adapters or Adapters()
     ctx.progress(1, f"loading model {record.key}")
     with pipelines.pipeline_for(record) as loaded:

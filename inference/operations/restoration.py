@@ -13,11 +13,10 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.conf import settings
 from PIL import Image, ImageOps
 
-from inference import registry
+from inference import pipelines, registry
 from inference.catalog import InputSpec, Operation, register
 from inference.choices import PipelineTask
 from inference.context import ModelInfo, RunContext, RunOutput
@@ -83,8 +82,6 @@ def _model_stage(
     kwargs: dict[str, Any],
     steps: int,
 ) -> tuple[Image.Image, ModelRecord, ModelInfo]:
-    from inference import pipelines
-
     param = "refine_model" if task == "image_to_image" else "upscale_model"
     problems = registry.reference_errors(param, key, ctx.workspace_id, tasks=tasks)
     record = registry.usable_model(key, ctx.workspace_id)
@@ -101,7 +98,9 @@ def _model_stage(
 
 
 def _restore(ctx: RunContext) -> list[RunOutput]:
-    from inference.restoration import Deadline, Options, deadline_check, restore
+    import numpy as np
+
+    from inference.restoration import Deadline, Options, deadline_check, restore  # numpy and OpenCV
 
     source = ctx.source()
     upright = ImageOps.exif_transpose(source.image)

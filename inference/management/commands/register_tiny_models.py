@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--root", help="folder to build into (default: the first of PHOTAI_MODEL_ROOTS)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from fixtures.tiny_models import build_tiny_pipeline
+        from fixtures.tiny_models import build_tiny_pipeline  # torch and diffusers: only for this command
 
         root = Path(options["root"] or settings.INFERENCE_MODEL_ROOTS[0])
         if registry.allowed_local_path(str(root)) is None:
