@@ -42,7 +42,8 @@ def check_job_request(
 ) -> list[Reason]:
     reasons: list[Reason] = []
     now = clock.now()
-    generative = operation.kind == "generative"
+    # A classical operation asked to run a model stage (restore's refinement) makes AI content too.
+    generative = operation.makes_ai_content(params)
     for asset in inputs:
         effective = effective_licence(asset)
         for r in effective.sources_of("revoked"):
@@ -52,18 +53,18 @@ def check_job_request(
             for r in effective.sources_of("ai_editing"):
                 reasons.append(Reason("licence_forbids_ai_editing", r.message, r.source))
 
-    key = requested_model_key(operation, params)
-    if generative and key:
+    for key in requested_model_keys(operation, params):
         record = model_record(key)
         if record is None:
             reasons.append(
                 Reason("model_unknown", f"Model {key} is not in the model registry.", f"model:{key}")
             )
         elif is_commercial(workspace) and not record.commercial_use_allowed:
+            noun = {"lora": "Style adapter", "ip_adapter": "IP-Adapter"}.get(record.kind, "Model")
             reasons.append(
                 Reason(
                     "model_non_commercial",
-                    f"Model {key} ({record.licence_id or 'no licence id'}) is licensed for "
+                    f"{noun} {key} ({record.licence_id or 'no licence id'}) is licensed for "
                     "non-commercial use only and this workspace is commercial.",
                     f"model:{key}",
                 )
@@ -87,6 +88,16 @@ def check_job_request(
                 )
             )
     return list(dict.fromkeys(reasons))  # an ancestor reached twice gives one reason
+
+
+def requested_model_keys(operation: OperationSpec, params: dict[str, Any]) -> list[str]:
+    """Every model and adapter a request will run on (base, style adapters, model stages): those its
+    parameters name (the operation knows which), else the generative operation's default model."""
+    named = operation.model_keys(params)
+    if named or operation.kind != "generative":
+        return named
+    key = requested_model_key(operation, params)
+    return [key] if key else []
 
 
 def requested_model_key(operation: OperationSpec, params: dict[str, Any]) -> str:

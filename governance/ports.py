@@ -9,7 +9,7 @@ integrations and inference register the implementations in their ``AppConfig.rea
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from photai_dam.ports import port
 
@@ -53,6 +53,9 @@ class ModelLicence(Protocol):
     def name(self) -> str: ...
 
     @property
+    def kind(self) -> str: ...  # "base", "lora", "ip_adapter", "segmentation"
+
+    @property
     def licence_id(self) -> str: ...
 
     @property
@@ -81,3 +84,9 @@ def connection_target(workspace: Workspace, connection_id: str) -> tuple[str, st
 @port(provider="inference")
 def model_licence(key: str) -> ModelLicence | None:
     """The registered model ``key`` (enabled or not) with its licence facts, or None when unknown."""
+
+
+@port(provider="inference")
+def job_model_keys(operation: str, params: dict[str, Any], recorded: str) -> list[str]:
+    """Every registry key a job ran on: the model the worker ``recorded``, then the base or segmentation
+    model, style adapters and model stages its parameters name (licences derive through each)."""

@@ -18,4 +18,5 @@ class InferenceConfig(AppConfig):
         ports.operation_names.register(catalog.operation_names)
         ports.enqueue_job.register(tasks.enqueue_job)
         governance_ports.model_licence.register(registry.get_model)
+        governance_ports.job_model_keys.register(registry.job_model_keys)
         embedded_worker.start_if_configured()

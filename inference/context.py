@@ -27,6 +27,9 @@ class RunOutput:
     quality: int | None = None
     model: ModelInfo | None = None
     seed: int | None = None
+    # "generative" when a classical operation ran a model stage on this output (restore's refinement): its
+    # pixels are then AI-made, whatever the operation's usual kind.
+    kind: str | None = None
     # Per-output parameters worth recording (e.g. the variant's seed).
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -40,12 +43,19 @@ class RunContext:
     inputs: list[InputImage]
     report: Callable[[int, str | None], None]
     cancelled: Callable[[], bool]
+    # The job's workspace: registry entries it names are looked up as that workspace sees them.
+    workspace_id: int | None = None
+    # time.monotonic() after which the job's time limit has passed (None: no limit known).
+    deadline: float | None = None
 
     def source(self) -> InputImage:
         return next(i for i in self.inputs if i.role == "source")
 
     def mask(self) -> InputImage | None:
         return next((i for i in self.inputs if i.role == "mask"), None)
+
+    def style(self) -> InputImage | None:
+        return next((i for i in self.inputs if i.role == "style"), None)
 
     def check_cancelled(self) -> None:
         if self.cancelled():

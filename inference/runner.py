@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 import uuid
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError
 from PIL import Image
 
@@ -63,6 +65,8 @@ def execute_job(job_id: str | UUID) -> None:
             inputs=_load_inputs(job),
             report=report,
             cancelled=lambda: job_actions.is_cancelled(job_id),
+            workspace_id=job.workspace_id,
+            deadline=time.monotonic() + settings.JOB_TIME_LIMIT_S,
         )
         outputs = op.run(context)
         context.check_cancelled()
@@ -132,7 +136,7 @@ def _store_output(job: Job, index: int, output: RunOutput) -> None:
         format=output.format,
         quality=output.quality,
         operation=job.operation,
-        kind=catalog.get_operation(job.operation).kind,  # type: ignore[union-attr]
+        kind=output.kind or catalog.get_operation(job.operation).kind,  # type: ignore[union-attr]
         job_id=job.pk,
         model=output.model,
         seed=output.seed,

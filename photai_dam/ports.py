@@ -95,9 +95,18 @@ class OperationSpec(Protocol):
     @property
     def queue(self) -> str: ...
 
-    def validate(self, *, params: object, inputs: Sequence[Asset], prompt: str) -> dict[str, Any]: ...
+    def validate(
+        self, *, params: object, inputs: Sequence[Asset], prompt: str, workspace: Workspace | None = None
+    ) -> dict[str, Any]: ...
 
     def input_roles(self, count: int) -> list[str]: ...
+
+    # Whether a job with these (validated) parameters makes AI content: every generative operation, and a
+    # classical one asked for a model stage (restore's refinement).
+    def makes_ai_content(self, params: dict[str, Any]) -> bool: ...
+
+    # Every registry entry (model, adapter, model stage) a job with these parameters runs on.
+    def model_keys(self, params: dict[str, Any]) -> list[str]: ...
 
 
 @port(provider="governance.audit")

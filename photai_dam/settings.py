@@ -352,6 +352,7 @@ INFERENCE_DEFAULT_MODELS = {
     "variants": "sd15",
     "inpaint": "sd15-inpainting",
     "upscale_x4": "sd-x4-upscaler",
+    "style_transfer": "sd15",
     **dict(item.split("=", 1) for item in env_list("PHOTAI_DEFAULT_MODELS") if "=" in item),
 }
 # torch's intra-op threads on CPU workers; 0 keeps torch's default (one per core). Several worker threads
@@ -359,6 +360,10 @@ INFERENCE_DEFAULT_MODELS = {
 INFERENCE_CPU_THREADS = env_int("PHOTAI_INFERENCE_CPU_THREADS", 0, minimum=0)
 # Longest side (px) a generative operation works at; larger sources are scaled down first.
 INFERENCE_MAX_SIDE = env_int("PHOTAI_INFERENCE_MAX_SIDE", 1024, minimum=64)
+# Style adapters (LoRA) kept loaded in one warm base pipeline; switching between them costs no load.
+INFERENCE_MAX_LORAS_PER_PIPELINE = env_int("PHOTAI_MAX_LORAS_PER_PIPELINE", 8, minimum=1)
+# restore works in tiles, so no single native call grows with the photo; larger photos are refused.
+INFERENCE_RESTORE_MAX_PIXELS = env_int("PHOTAI_RESTORE_MAX_PIXELS", 40_000_000, minimum=1)
 # Largest output (pixels) of the upscale operations; by default what an upload may have, so that every
 # output can be used as an input again.
 INFERENCE_MAX_OUTPUT_PIXELS = env_int("PHOTAI_INFERENCE_MAX_OUTPUT_PIXELS", UPLOAD_MAX_PIXELS, minimum=1)

@@ -24,7 +24,7 @@ from governance.licensing.models import LicenceRecord
 from governance.licensing.schema import UNKNOWN_LICENCE
 from governance.licensing.settings import commercial_channels, unknown_allowed
 from governance.ports import ModelLicence
-from photai_dam.jobs.models import JobOutput
+from photai_dam.jobs.models import Job, JobOutput
 from photai_dam.values import Reason
 
 if TYPE_CHECKING:
@@ -201,8 +201,10 @@ class _Builder:
             self._apply_asset_licence(asset, record, path)
         elif not derived:
             self._apply_asset_licence(asset, None, path)
-        if asset.is_ai:
-            self._apply_model(asset)
+        job = _producing_job(asset) if derived else None
+        if asset.is_ai or (job is not None and job.model_key):
+            # A rendition made with a model (a segmentation model's cut-out) carries its licence too.
+            self._apply_model(asset, job)
         for link in parent_links:
             self.walk(link.parent, [*path, str(link.parent_id)], depth + 1)
 
@@ -311,16 +313,21 @@ class _Builder:
         if text and text not in self.attribution:
             self.attribution.append(text)
 
-    def _apply_model(self, asset: Asset) -> None:
-        job = _producing_job(asset)
-        key = job.model_key if job is not None else ""
-        if not key:
+    def _apply_model(self, asset: Asset, job: Job | None) -> None:
+        keys = job_model_keys(job) if job is not None else []
+        if not keys:
             self._add(
                 Restriction(
                     "model_unknown", f"The model that made asset {asset.pk} is not recorded.", _src(asset)
                 )
             )
             return
+        # The base (or segmentation) model, then every adapter and model stage the job ran with: licences
+        # derive through each exactly alike, and each restriction names the one that caused it.
+        for key in keys:
+            self._apply_model_key(asset, key)
+
+    def _apply_model_key(self, asset: Asset, key: str) -> None:
         src = f"model:{key}"
         if key not in self._models:
             self._models[key] = model_record(key)
@@ -337,14 +344,20 @@ class _Builder:
         }
         if self.model is None:
             self.model = info
+        noun = {"lora": "style adapter", "ip_adapter": "IP-Adapter"}.get(record.kind, "model")
         self.inputs.append(
-            {"source": src, "path": [str(asset.pk)], "kind": "model", "licence_id": info["licence_id"]}
+            {
+                "source": src,
+                "path": [str(asset.pk)],
+                "kind": "model" if noun == "model" else "adapter",
+                "licence_id": info["licence_id"],
+            }
         )
         if not info["commercial_use_allowed"]:
             self._remove_channels(
                 [c for c in self.channels if c in self.commercial],
                 "model_non_commercial",
-                f"model {key} ({info['licence_id'] or 'no licence id'}) allows non-commercial use only",
+                f"{noun} {key} ({info['licence_id'] or 'no licence id'}) allows non-commercial use only",
                 src,
             )
 
@@ -397,6 +410,12 @@ def _producing_job(asset: Asset) -> Any:
 def model_record(key: str) -> ModelLicence | None:
     """The model registry's record for ``key``, or None when it is not registered."""
     return ports.model_licence(key)
+
+
+def job_model_keys(job: Job) -> list[str]:
+    """Every registry key a job ran on: the model it recorded, then the adapters and model stages its
+    parameters named."""
+    return ports.job_model_keys(job.operation, job.params or {}, job.model_key)
 
 
 def _parse(value: Any) -> datetime | None:

@@ -78,9 +78,37 @@ def generation_assertion(spec: OutputSpec, watermark_id: int | None) -> dict[str
             "revision": spec.model.revision,
             "weights_hash": spec.model.weights_hash,
         }
+    adapters = (spec.details or {}).get("adapters")
+    if adapters:
+        # Style adapters loaded into the base model for this output, with the hashes of their weights.
+        data["adapters"] = [
+            {k: a.get(k) for k in ("key", "kind", "name", "weights_hash", "scale")} for a in adapters
+        ]
     if share_prompt and spec.prompt:
         data["prompt"] = spec.prompt
     return data
+
+
+def _stage_actions(spec: OutputSpec, agent: dict[str, str]) -> list[dict[str, Any]]:
+    """One action per stage an operation reported in the output's details (restore's stages, how a
+    background was removed): the action, what it did and its parameters."""
+    actions = []
+    service = {"name": f"photai-dam {spec.operation}", "version": service_version()}
+    for stage in (spec.details or {}).get("stages") or []:
+        if not isinstance(stage, dict) or not str(stage.get("action", "")).startswith("c2pa."):
+            continue
+        action: dict[str, Any] = {
+            "action": stage["action"],
+            "softwareAgent": agent if stage.get("ai") else service,
+            "parameters": {
+                "description": str(stage.get("description", "")),
+                **(stage.get("parameters") or {}),
+            },
+        }
+        if stage.get("ai"):
+            action["digitalSourceType"] = COMPOSITE_TRAINED
+        actions.append(action)
+    return actions
 
 
 def _software_agent(spec: OutputSpec) -> dict[str, str]:
@@ -106,6 +134,7 @@ def actions_for(spec: OutputSpec, *, mime_type: str, watermarked: bool) -> tuple
             actions.append(
                 {"action": "c2pa.edited", "digitalSourceType": COMPOSITE_TRAINED, "softwareAgent": agent}
             )
+        actions.extend(_stage_actions(spec, agent))
     else:
         if parent is None:
             # A classical operation without a source drew the image itself; c2pa requires the first action
@@ -122,8 +151,11 @@ def actions_for(spec: OutputSpec, *, mime_type: str, watermarked: bool) -> tuple
         transcoded = parent is not None and parent.mime_type != mime_type
         if resized and named != "c2pa.resized":
             actions.append({"action": "c2pa.resized", "softwareAgent": agent})
+        stages = _stage_actions(spec, agent)
         if named:
             actions.append({"action": named, "softwareAgent": agent})
+        elif stages:
+            actions.extend(stages)
         elif not resized:
             actions.append({"action": "c2pa.edited", "softwareAgent": agent})
         if transcoded and named != "c2pa.transcoded":

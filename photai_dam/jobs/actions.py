@@ -72,7 +72,7 @@ def create_job(
             "input_not_found", "Some inputs are not assets of this workspace.", details={"missing": missing}
         )
     ordered = [assets_by_id[i] for i in input_ids if i is not None]
-    clean_params = op.validate(params=params, inputs=ordered, prompt=prompt)
+    clean_params = op.validate(params=params, inputs=ordered, prompt=prompt, workspace=access.workspace)
     reasons = ports.check_job_request(
         workspace=access.workspace, operation=op, inputs=ordered, params=clean_params, prompt=prompt
     )

@@ -88,6 +88,7 @@ def test_governance_and_the_core_start_without_inference_and_integrations(tmp_pa
     assert result.stdout.strip() == str(
         [
             "governance.ports.connection_target",
+            "governance.ports.job_model_keys",
             "governance.ports.model_licence",
             "governance.ports.publications_of",
             "governance.ports.withdraw_everywhere",
