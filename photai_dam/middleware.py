@@ -68,9 +68,7 @@ class ApiErrorEnvelopeMiddleware:
             return json_error("permission_denied", MESSAGE_BY_STATUS[403], 403)
         if isinstance(exception, SuspiciousOperation):
             return json_error("bad_request", MESSAGE_BY_STATUS[400], 400)
-        logger.error(
-            "unhandled exception on %s %s", request.method, request.path, exc_info=exception
-        )
+        logger.error("unhandled exception on %s %s", request.method, request.path, exc_info=exception)
         return json_error("internal_error", MESSAGE_BY_STATUS[500], 500)
 
     @staticmethod
