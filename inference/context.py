@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,8 @@ class RunContext:
     inputs: list[InputImage]
     report: Callable[[int, str | None], None]
     cancelled: Callable[[], bool]
+    # When the job's time limit runs out (time.monotonic()); native steps are stopped there.
+    deadline: float = math.inf
 
     def source(self) -> InputImage:
         return next(i for i in self.inputs if i.role == "source")
@@ -63,3 +66,12 @@ class RunContext:
 
     def progress(self, percent: int, message: str | None = None) -> None:
         self.report(percent, message)
+
+    def run_native(self, step: Callable[..., Any], *args: Any, what: str) -> Any:
+        """Run a native step whose cost its input does not bound where the deadline can stop it
+        (``inference.isolation``); a step that fails raises isolation.StepFailed."""
+        from inference.isolation import run_isolated
+
+        return run_isolated(
+            step, *args, deadline=self.deadline, what=what, check_cancelled=self.check_cancelled
+        )

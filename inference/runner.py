@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 import uuid
 from uuid import UUID
 
@@ -26,7 +27,24 @@ from photai_dam.jobs.models import Job, JobOutput
 logger = logging.getLogger(__name__)
 
 
+def time_limit_s() -> float:
+    """The running job's time limit: its actor's ``time_limit`` (what Dramatiq's TimeLimit enforces)."""
+    from django.conf import settings
+    from dramatiq.middleware import CurrentMessage
+
+    message = CurrentMessage.get_current_message()
+    if message is not None:
+        import dramatiq
+
+        actor = dramatiq.get_broker().get_actor(message.actor_name)
+        limit_ms = message.options.get("time_limit") or actor.options.get("time_limit")
+        if limit_ms:
+            return float(limit_ms) / 1000
+    return float(settings.JOB_TIME_LIMIT_S)
+
+
 def execute_job(job_id: str | UUID) -> None:
+    deadline = time.monotonic() + time_limit_s()
     job = Job.objects.select_related("workspace").filter(pk=job_id).first()
     if job is None:
         logger.warning("job %s no longer exists; dropping the message", job_id)
@@ -62,6 +80,7 @@ def execute_job(job_id: str | UUID) -> None:
             inputs=_load_inputs(job),
             report=report,
             cancelled=lambda: job_actions.is_cancelled(job_id),
+            deadline=deadline,
         )
         outputs = op.run(context)
         context.check_cancelled()
