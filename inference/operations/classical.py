@@ -209,6 +209,11 @@ crop = register(
 # --- convert ------------------------------------------------------------------------------------------
 
 FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+# The lowest quality each lossy format may be asked for: every output is watermarked and read back before
+# it is stored, and below these the mark no longer decodes (the job would fail watermark_not_decodable).
+# Measured by bench/convert_quality.py (docs/benchmarks.md): every fixture photo decodes from JPEG q70 and
+# WebP q80 up; one step of margin above that. A stronger carrier may lower them.
+CONVERT_MIN_QUALITY = {"jpeg": 75, "webp": 85}
 
 
 def _convert(ctx: RunContext) -> list[RunOutput]:
@@ -228,17 +233,30 @@ convert = register(
         name="convert",
         kind="classical",
         queue="cpu",
-        description="Re-encode as JPEG, PNG or WebP; quality 1-100 applies to JPEG and WebP. Transparency "
-        "is flattened onto white for JPEG.",
+        description="Re-encode as JPEG, PNG or WebP; quality applies to JPEG (from "
+        f"{CONVERT_MIN_QUALITY['jpeg']}) and WebP (from {CONVERT_MIN_QUALITY['webp']}) up to 100, the range "
+        "the watermark survives. Transparency is flattened onto white for JPEG.",
         inputs=(SOURCE,),
         params_schema={
             "type": "object",
             "properties": {
                 "format": {"type": "string", "enum": list(FORMATS)},
-                "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 85},
+                "quality": {
+                    "type": "integer",
+                    "minimum": min(CONVERT_MIN_QUALITY.values()),
+                    "maximum": 100,
+                    "default": 85,
+                },
             },
             "required": ["format"],
             "additionalProperties": False,
+            "allOf": [
+                {
+                    "if": {"properties": {"format": {"const": name}}, "required": ["format"]},
+                    "then": {"properties": {"quality": {"minimum": minimum}}},
+                }
+                for name, minimum in CONVERT_MIN_QUALITY.items()
+            ],
         },
         run=_convert,
     )
