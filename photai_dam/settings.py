@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "photai_dam.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "photai_dam.api.schema.AutoSchema",  # documents the error responses too
     "EXCEPTION_HANDLER": "photai_dam.api.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "photai_dam.api.parsers.JSONParser",  # depth limit, finite numbers only
@@ -222,6 +222,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "photai_dam.api.schema.add_error_component",
+    ],
 }
 
 # --- Security -----------------------------------------------------------------------------------------
