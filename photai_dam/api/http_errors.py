@@ -87,7 +87,7 @@ def handler403(request: HttpRequest, exception: Exception | None = None) -> Http
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_path(request.path):
         return json_error("not_found", MESSAGE_BY_STATUS[404], 404)
-    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+    return defaults.page_not_found(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
