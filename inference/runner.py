@@ -35,9 +35,14 @@ def time_limit_s() -> float:
     message = CurrentMessage.get_current_message()
     if message is not None:
         import dramatiq
+        from dramatiq.errors import ActorNotFound
 
-        actor = dramatiq.get_broker().get_actor(message.actor_name)
-        limit_ms = message.options.get("time_limit") or actor.options.get("time_limit")
+        limit_ms = message.options.get("time_limit")
+        if not limit_ms:
+            try:
+                limit_ms = dramatiq.get_broker().get_actor(message.actor_name).options.get("time_limit")
+            except ActorNotFound:  # an actor declared on another broker (tests): the configured limit
+                limit_ms = None
         if limit_ms:
             return float(limit_ms) / 1000
     return float(settings.JOB_TIME_LIMIT_S)
