@@ -6,9 +6,15 @@ pipeline cache vs. the second job on the same model, measured side by side in on
 The process's one-time imports (torch, diffusers) are paid by a warm-up job on another model first, so
 the cold job pays what a worker pays for a model it has not loaded yet: reading and placing the weights.
 
+CPU adapters: switching a style adapter (LoRA) on the warm base (``set_adapters``), loading a new one
+into it (``load_lora_weights``), against a full reload of the base with the adapter, measured side by side
+on the tiny models through the production cache (``PipelineCache.get`` + ``LoadedPipeline.apply_adapters``).
+
 GPU (only where CUDA exists): full-size SD 1.5 and SDXL UNets built from their configs with random
 weights (no downloads; the compute per step is that of the real models), at 512² and 1024², fp16,
-classifier-free guidance (2 x batch): UNet steps/s eager vs. torch.compile, batch 1 vs. 4.
+classifier-free guidance (2 x batch): UNet steps/s eager vs. torch.compile, batch 1 vs. 4; and on the
+SD 1.5 UNet, switching between two rank-16 LoRAs against reloading the UNet's weights onto the card.
+With --dry the adapter switch runs on the full-size SD 1.5 UNet on PyTorch's meta device (shapes only).
 
     .venv/bin/python bench/inference.py [--rounds 5] [--steps 2] [--size 256]
     .venv/bin/python bench/inference.py --dry   # seconds; run by the test suite so this script cannot rot
@@ -302,6 +308,122 @@ def bench_gpu_unets(*, dry: bool) -> list[dict[str, Any]] | str:
     return rows
 
 
+# --- adapters -----------------------------------------------------------------------------------------
+
+
+def bench_cpu_adapters(*, rounds: int, threads: int, scratch: Path) -> dict[str, Any]:
+    """Median seconds of: a full reload of the base with a style (a cold cache), loading a new style into
+    the warm base, and switching between two loaded styles; each measured in every round."""
+    from django.conf import settings
+
+    from fixtures.tiny_models import LORA_WEIGHT_NAME, build_tiny_lora, build_tiny_pipeline
+    from inference import pipelines
+    from inference.models import ModelRecord
+
+    models = scratch / "adapter-models"
+    settings.INFERENCE_MODEL_ROOTS = [str(models)]
+    settings.INFERENCE_CPU_THREADS = threads
+    base_folder = build_tiny_pipeline("text_to_image", models / "base")
+    base, _ = ModelRecord.objects.update_or_create(
+        key="bench-adapter-base",
+        defaults={
+            "name": "bench base",
+            "local_path": str(base_folder),
+            "pipeline_task": "text_to_image",
+            "licence_id": "apache-2.0",
+            "commercial_use_allowed": True,
+        },
+    )
+    styles = []
+    for index in range(3):
+        folder = build_tiny_lora(base_folder, models / f"style-{index}", seed=index)
+        record, _ = ModelRecord.objects.update_or_create(
+            key=f"bench-style-{index}",
+            defaults={
+                "name": f"style {index}",
+                "kind": "lora",
+                "local_path": str(folder),
+                "weight_name": LORA_WEIGHT_NAME,
+                "weights_hash": pipelines.file_digest(folder / LORA_WEIGHT_NAME),
+                "licence_id": "apache-2.0",
+                "commercial_use_allowed": True,
+            },
+        )
+        record.base_models.set([base])
+        styles.append(record)
+
+    cache = pipelines.PipelineCache()
+
+    def activate(style: ModelRecord) -> float:
+        started = time.perf_counter()
+        entry = cache.get(base)
+        with entry.run_lock:
+            entry.apply_adapters(entry.for_task("text_to_image"), [(style, 1.0)])
+        return time.perf_counter() - started
+
+    activate(styles[2])  # the process's one-time imports (peft) are not what is measured
+    reload_s, load_s, swap_s = [], [], []
+    for _ in range(rounds):
+        cache.clear()
+        reload_s.append(activate(styles[0]))  # cold: the base from disk, then the style
+        load_s.append(activate(styles[1]))  # warm base, a style it has not loaded yet
+        swap_s.append(activate(styles[0]))  # warm base, both styles loaded: a switch
+        assert cache.stats()["loads"] == 1 and cache.stats()["hits"] == 2
+    reload_m, load_m, swap_m = (statistics.median(v) for v in (reload_s, load_s, swap_s))
+    return {
+        "rounds": rounds,
+        "reload_s": reload_m,
+        "load_s": load_m,
+        "swap_s": swap_m,
+        "reload_over_swap": reload_m / swap_m,
+        "reload_over_load": reload_m / load_m,
+    }
+
+
+def adapter_swap_full_size(*, dry: bool) -> list[str] | str:
+    """Two rank-16 LoRAs on the full-size SD 1.5 UNet: switching between them vs. putting the UNet's
+    weights back on the card (what serving a style by reloading would cost at least). With ``dry``, on the
+    meta device: the adapters attach and switch at full size (no timing)."""
+    import torch
+    from diffusers import UNet2DConditionModel
+    from peft import LoraConfig
+
+    if not dry and not torch.cuda.is_available():
+        return "not run: CUDA is not available on this machine"
+    device = "meta" if dry else "cuda"
+    config = LoraConfig(r=16, lora_alpha=16, target_modules=["to_q", "to_k", "to_v", "to_out.0"])
+    with torch.device(device):
+        unet = UNet2DConditionModel(**SD15_UNET).to(torch.float16)
+        for name in ("style_a", "style_b"):
+            unet.add_adapter(config, adapter_name=name)
+    lora_params = sum(p.numel() for n, p in unet.named_parameters() if "lora_" in n)
+    lines = [f"SD 1.5 UNet + 2 LoRAs (rank 16): {lora_params / 1e6:.1f}M adapter parameters ({device})"]
+    if dry:
+        unet.set_adapters(["style_b"])
+        unet.set_adapters(["style_a"])
+        lines.append("set_adapters switches at full size (meta device: no timing)")
+        return lines
+
+    def switch() -> None:
+        unet.set_adapters(["style_b"])
+        unet.set_adapters(["style_a"])
+        torch.cuda.synchronize()
+
+    base_state = {k: v.detach().to("cpu") for k, v in unet.state_dict().items() if "lora_" not in k}
+    switch()
+    started = time.perf_counter()
+    for _ in range(10):
+        switch()
+    swap = (time.perf_counter() - started) / 20
+    started = time.perf_counter()
+    unet.load_state_dict(base_state, strict=False)  # copies every base weight back onto the card
+    torch.cuda.synchronize()
+    reload = time.perf_counter() - started
+    lines.append(f"switch: {swap * 1000:.2f} ms; weights back onto the card: {reload * 1000:.1f} ms")
+    lines.append(f"ratio reload / switch: {reload / swap:.1f}x (a reload from disk costs more still)")
+    return lines
+
+
 # --- main ---------------------------------------------------------------------------------------------
 
 
@@ -323,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu = bench_cpu_cache(
             rounds=args.rounds, steps=args.steps, size=args.size, threads=args.threads, scratch=scratch
         )
+        adapters = bench_cpu_adapters(rounds=args.rounds, threads=args.threads, scratch=scratch)
     print(
         f"## CPU: enqueue -> output stored, tiny text-to-image model ({cpu['size']}², {cpu['steps']} steps)"
     )
@@ -342,12 +465,22 @@ def main(argv: list[str] | None = None) -> int:
         f"the warm job was faster in {cpu['warm_faster_in']} of {cpu['rounds']} pairs"
     )
 
+    print(f"\n## CPU: style adapters on the warm base (tiny models, medians of {adapters['rounds']} rounds)")
+    print(f"full reload of the base with a style:       {adapters['reload_s'] * 1000:8.1f} ms")
+    print(f"a new style loaded into the warm base:      {adapters['load_s'] * 1000:8.1f} ms")
+    print(f"switch between two loaded styles:           {adapters['swap_s'] * 1000:8.1f} ms")
+    print(f"ratio reload / switch:                      {adapters['reload_over_swap']:8.1f}x")
+    print(f"ratio reload / new style on the warm base:  {adapters['reload_over_load']:8.1f}x")
+
     if args.skip_gpu:
         return 0
     if args.dry:
         print("\n## Full-size configurations")
         for line in check_full_size_configs():
             print(line)
+    print("\n## GPU: style adapter switch on the full-size SD 1.5 UNet")
+    swap = adapter_swap_full_size(dry=args.dry)
+    print(swap if isinstance(swap, str) else "\n".join(swap))
     gpu = bench_gpu_unets(dry=args.dry)
     print("\n## GPU: UNet steps/s (fp16, CFG batch = 2 x images)")
     if isinstance(gpu, str):

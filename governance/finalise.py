@@ -8,18 +8,28 @@ from __future__ import annotations
 
 import io
 import logging
-import uuid
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PIL import Image
 
+from governance import watermark
+from governance.provenance.choices import ValidationState, WatermarkStatus
+from governance.provenance.identity import SigningUnavailable, c2pa_context, identity_for
+from governance.provenance.manifest import build_manifest, ingredient_definition
+from governance.provenance.models import ProvenanceRecord
+from governance.provenance.reading import describe, read_manifest
 from photai_dam.assets.choices import MIME_BY_FORMAT as ASSET_MIME_BY_FORMAT
+from photai_dam.assets.models import Asset
+from photai_dam.values import FinalisedOutput, OutputSpec
 
-if TYPE_CHECKING:
-    from inference.context import ModelInfo
-    from photai_dam.assets.models import Asset
-    from photai_dam.workspaces.models import Workspace
+__all__ = [
+    "MIME_BY_FORMAT",
+    "FinalisationError",
+    "FinalisedOutput",
+    "OutputSpec",
+    "encode",
+    "finalise_output",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -33,41 +43,6 @@ class FinalisationError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-@dataclass
-class OutputSpec:
-    """Everything known about an output before it is stored."""
-
-    asset_id: uuid.UUID
-    workspace: Workspace
-    image: Image.Image
-    format: str  # Pillow format: JPEG, PNG, WEBP
-    quality: int | None
-    operation: str
-    kind: str  # "classical" (a rendition) or "generative" (an AI output)
-    job_id: uuid.UUID | None
-    model: ModelInfo | None
-    seed: int | None
-    prompt: str
-    sources: list[tuple[Asset, str]]  # (asset, role: "source" | "mask")
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class FinalisedOutput:
-    """The exact bytes to store, and what finalisation learned about them.
-
-    ``provenance`` holds what :func:`governance.provenance.record_output` persists: ``watermark_id``,
-    ``watermark_status``, ``ai_lineage``, ``manifest_label``, ``manifest`` (summary), ``validation_state``,
-    ``digital_source_type``, ``signer`` and ``signer_source``.
-    """
-
-    data: bytes
-    mime_type: str
-    width: int
-    height: int
-    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 def encode(image: Image.Image, fmt: str, quality: int | None) -> bytes:
@@ -89,7 +64,6 @@ def encode(image: Image.Image, fmt: str, quality: int | None) -> bytes:
 def _has_ai_lineage(spec: OutputSpec) -> bool:
     if spec.kind == "generative":
         return True
-    from governance.provenance.models import ProvenanceRecord
 
     for source, _role in spec.sources:
         if source.is_ai or ProvenanceRecord.objects.filter(asset=source, ai_lineage=True).exists():
@@ -98,9 +72,6 @@ def _has_ai_lineage(spec: OutputSpec) -> bool:
 
 
 def _unused_watermark_id() -> int:
-    from governance import watermark
-    from governance.provenance.models import ProvenanceRecord
-
     for _ in range(5):
         candidate = watermark.new_watermark_id()
         if not ProvenanceRecord.objects.filter(watermark_id=candidate).exists():
@@ -112,17 +83,15 @@ def _unused_watermark_id() -> int:
 def _read_source(asset: Asset) -> bytes:
     try:
         with asset.file.open("rb") as handle:
-            return handle.read()
+            data: bytes = handle.read()
+            return data
     except OSError as exc:
         raise FinalisationError("ingredient_unreadable", f"source {asset.pk} cannot be read: {exc}") from exc
 
 
 def _sign(spec: OutputSpec, data: bytes, mime_type: str, manifest: dict[str, Any]) -> tuple[bytes, str, str]:
     """Sign ``data``; returns the signed bytes, the signer's description and where the identity came from."""
-    import c2pa
-
-    from governance.provenance.identity import SigningUnavailable, c2pa_context, identity_for
-    from governance.provenance.manifest import ingredient_definition
+    import c2pa  # a native library: loaded by the processes that sign, not by every web process
 
     try:
         identity = identity_for(spec.workspace)
@@ -151,11 +120,6 @@ def _sign(spec: OutputSpec, data: bytes, mime_type: str, manifest: dict[str, Any
 
 def finalise_output(spec: OutputSpec) -> FinalisedOutput:
     """Watermark, encode, C2PA-sign, read back and validate one output; FinalisationError if any fails."""
-    from governance import watermark
-    from governance.provenance.choices import ValidationState, WatermarkStatus
-    from governance.provenance.manifest import build_manifest
-    from governance.provenance.reading import describe, read_manifest
-
     if spec.format not in MIME_BY_FORMAT:
         raise FinalisationError("unsupported_output_format", f"cannot encode {spec.format}")
     mime_type = MIME_BY_FORMAT[spec.format]

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from governance import clock
-from governance.policy import Reason
+from governance import clock, provenance, reviews
+from governance.licensing import effective_licence
+from photai_dam.assets.choices import AssetStatus
+from photai_dam.values import Reason
 
 if TYPE_CHECKING:
     from photai_dam.assets.models import Asset
@@ -42,9 +44,6 @@ def publishability(
     asset: Asset, *, channel: str, territory: str, at: datetime | None = None
 ) -> Publishability:
     """Whether ``asset`` may be published to ``channel`` in ``territory`` at ``at`` (default: now)."""
-    from governance.licensing import effective_licence
-    from photai_dam.assets.choices import AssetStatus
-
     moment = at or clock.now()
     reasons: list[Reason] = []
     if asset.status != AssetStatus.ACTIVE:
@@ -57,8 +56,6 @@ def publishability(
 
 
 def _review_reasons(asset: Asset) -> list[Reason]:
-    from governance import reviews
-
     if reviews.is_approved(asset):
         return []
     return [
@@ -71,6 +68,4 @@ def _review_reasons(asset: Asset) -> list[Reason]:
 
 
 def _provenance_reasons(asset: Asset) -> list[Reason]:
-    from governance import provenance
-
     return list(provenance.check_asset(asset))

@@ -17,41 +17,33 @@ Which checks apply to which operations:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from inference.catalog import Operation
-    from photai_dam.assets.models import Asset
-    from photai_dam.workspaces.models import Workspace
+from django.conf import settings
 
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    message: str
-    source: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "source": self.source}
+from governance import clock
+from governance.licensing import prompts
+from governance.licensing.derivation import effective_licence, model_record
+from governance.licensing.settings import is_commercial
+from photai_dam.assets.models import Asset, AssetParent
+from photai_dam.jobs.models import JobOutput
+from photai_dam.ports import OperationSpec
+from photai_dam.values import Reason
+from photai_dam.workspaces.models import Workspace
 
 
 def check_job_request(
     *,
     workspace: Workspace,
-    operation: Operation,
+    operation: OperationSpec,
     inputs: Sequence[Asset],
     params: dict[str, Any],
     prompt: str,
 ) -> list[Reason]:
-    from governance import clock
-    from governance.licensing import prompts
-    from governance.licensing.derivation import effective_licence, model_record
-    from governance.licensing.settings import is_commercial
-
     reasons: list[Reason] = []
     now = clock.now()
-    generative = operation.kind == "generative"
+    # A classical operation asked to run a model stage (restore's refinement) makes AI content too.
+    generative = operation.makes_ai_content(params)
     for asset in inputs:
         effective = effective_licence(asset)
         for r in effective.sources_of("revoked"):
@@ -61,18 +53,18 @@ def check_job_request(
             for r in effective.sources_of("ai_editing"):
                 reasons.append(Reason("licence_forbids_ai_editing", r.message, r.source))
 
-    key = requested_model_key(operation, params)
-    if generative and key:
+    for key in requested_model_keys(operation, params):
         record = model_record(key)
         if record is None:
             reasons.append(
                 Reason("model_unknown", f"Model {key} is not in the model registry.", f"model:{key}")
             )
-        elif is_commercial(workspace) and not getattr(record, "commercial_use_allowed", False):
+        elif is_commercial(workspace) and not record.commercial_use_allowed:
+            noun = {"lora": "Style adapter", "ip_adapter": "IP-Adapter"}.get(record.kind, "Model")
             reasons.append(
                 Reason(
                     "model_non_commercial",
-                    f"Model {key} ({getattr(record, 'licence_id', '') or 'no licence id'}) is licensed for "
+                    f"{noun} {key} ({record.licence_id or 'no licence id'}) is licensed for "
                     "non-commercial use only and this workspace is commercial.",
                     f"model:{key}",
                 )
@@ -98,13 +90,21 @@ def check_job_request(
     return list(dict.fromkeys(reasons))  # an ancestor reached twice gives one reason
 
 
-def requested_model_key(operation: Any, params: dict[str, Any]) -> str:
+def requested_model_keys(operation: OperationSpec, params: dict[str, Any]) -> list[str]:
+    """Every model and adapter a request will run on (base, style adapters, model stages): those its
+    parameters name (the operation knows which), else the generative operation's default model."""
+    named = operation.model_keys(params)
+    if named or operation.kind != "generative":
+        return named
+    key = requested_model_key(operation, params)
+    return [key] if key else []
+
+
+def requested_model_key(operation: OperationSpec, params: dict[str, Any]) -> str:
     """The model a request will run: the ``model`` parameter, else the operation's default model
     (the same rule as ``inference.registry.model_for_operation``)."""
     value = params.get("model") if isinstance(params, dict) else None
     if not value:
-        from django.conf import settings
-
         value = getattr(settings, "INFERENCE_DEFAULT_MODELS", {}).get(operation.name)
     return str(value) if value else ""
 
@@ -112,9 +112,6 @@ def requested_model_key(operation: Any, params: dict[str, Any]) -> str:
 def extra_review_stages(asset: Asset) -> list[str]:
     """Review stages (role names) an asset's review must add: the legal stage when a prompt behind it
     (its own job's, or any ancestor's) hits a flagged (or, since changed, blocked) rule of the workspace."""
-    from governance.licensing import prompts
-    from photai_dam.jobs.models import JobOutput
-
     rules = prompts.rules_for(asset.workspace)
     if not any(rules.values()):
         return []
@@ -128,7 +125,6 @@ def extra_review_stages(asset: Asset) -> list[str]:
         link = JobOutput.objects.select_related("job").filter(asset_id=current).first()
         if link is not None and prompts.match(link.job.prompt, rules):
             return ["legal_reviewer"]
-        from photai_dam.assets.models import AssetParent
 
         pending.extend(AssetParent.objects.filter(child_id=current).values_list("parent_id", flat=True))
     return []

@@ -19,7 +19,9 @@ def can_manage_models(user: AbstractBaseUser | AnonymousUser) -> bool:
 
     The registry is shared by every workspace (weights live on shared GPU workers), and registering a model
     is an admin's job (a brand fine-tune, a newly licensed model). Workspace admins may register; what a
-    workspace may *use* is then decided by policy from each model's licence facts.
+    workspace may *use* is then decided by policy from each model's licence facts. Adapters and
+    segmentation models may instead belong to one workspace, registered by its admins (the serializer
+    only accepts workspaces the user administers).
     """
     if not user.is_authenticated:
         return False
@@ -40,20 +42,31 @@ def register_model(user: Any, data: dict[str, Any]) -> ModelRecord:
             status_code=403,
         )
     if ModelRecord.objects.filter(key=data["key"]).exists():
+        # Keys are global (jobs name them): a taken key is a conflict whoever owns it. The answer names no
+        # owner, so another workspace's adapters stay invisible.
         raise Conflict("model_exists", f"A model with key {data['key']!r} is already registered.")
+    data = dict(data)
+    base_models = data.pop("base_models", [])
     try:
         with transaction.atomic():
             record = ModelRecord.objects.create(created_by=user, **data)
+            if base_models:
+                record.base_models.set(base_models)
             audit.record(
                 "model.register",
                 actor=user,
+                workspace=record.workspace,
                 object_type="model",
                 object_id=record.key,
                 data={
                     "name": record.name,
+                    "kind": record.kind,
+                    "workspace": record.workspace.slug if record.workspace else None,
                     "source": record.source,
                     "revision": record.revision,
                     "pipeline_task": record.pipeline_task,
+                    "base_models": sorted(b.key for b in base_models),
+                    "weights_hash": record.weights_hash,
                     "licence_id": record.licence_id,
                     "commercial_use_allowed": record.commercial_use_allowed,
                 },

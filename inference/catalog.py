@@ -18,14 +18,23 @@ from photai_dam.api.errors import Unprocessable
 if TYPE_CHECKING:
     from inference.context import RunContext, RunOutput
     from photai_dam.assets.models import Asset
+    from photai_dam.workspaces.models import Workspace
 
 # Modules that define operations; imported lazily on first use of the catalog.
-OPERATION_MODULES = ["inference.operations.classical", "inference.operations.generative"]
+OPERATION_MODULES = [
+    "inference.operations.classical",
+    "inference.operations.generative",
+    "inference.operations.restoration",
+]
+
+# (params, inputs, prompt, workspace) -> field errors. The workspace is the job's: registry entries another
+# workspace owns must look exactly like ones that do not exist.
+Validator = Callable[[dict[str, Any], Sequence["Asset"], str, "Workspace | None"], dict[str, list[str]]]
 
 
 @dataclass(frozen=True)
 class InputSpec:
-    role: Literal["source", "mask"]
+    role: Literal["source", "mask", "style"]
     required: bool = True
     description: str = ""
 
@@ -40,12 +49,26 @@ class Operation:
     run: Callable[[RunContext], list[RunOutput]]
     inputs: tuple[InputSpec, ...] = ()
     prompt: Literal["none", "optional", "required"] = "none"
-    extra_validation: Callable[[dict[str, Any], Sequence[Asset], str], dict[str, list[str]]] | None = field(
-        default=None, compare=False
-    )
+    extra_validation: Validator | None = field(default=None, compare=False)
     # Fills in what the schema cannot default (e.g. the default model's key), after validation passed,
     # so the saved job says exactly what will run.
-    complete_params: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False)
+    complete_params: Callable[[dict[str, Any], Sequence[Asset], Workspace | None], dict[str, Any]] | None = (
+        field(default=None, compare=False)
+    )
+    # A classical operation whose parameters ask for a model stage (restore's diffusion refinement) makes
+    # AI content: policy then asks for the AI-editing right and provenance says so.
+    generative_when: Callable[[dict[str, Any]], bool] | None = field(default=None, compare=False)
+
+    def makes_ai_content(self, params: dict[str, Any]) -> bool:
+        return self.kind == "generative" or (
+            self.generative_when is not None and isinstance(params, dict) and self.generative_when(params)
+        )
+
+    def model_keys(self, params: dict[str, Any]) -> list[str]:
+        """Every registry entry a job with these (completed) parameters runs on: model, adapters, stages."""
+        from inference import registry
+
+        return registry.job_model_keys(self.name, params)
 
     def input_roles(self, count: int) -> list[str]:
         return [spec.role for spec in self.inputs[:count]]
@@ -63,7 +86,9 @@ class Operation:
             "params_schema": self.params_schema,
         }
 
-    def validate(self, *, params: Any, inputs: Sequence[Asset], prompt: str) -> dict[str, Any]:
+    def validate(
+        self, *, params: Any, inputs: Sequence[Asset], prompt: str, workspace: Workspace | None = None
+    ) -> dict[str, Any]:
         """Return the parameters with defaults filled in, or raise 422 with every field error."""
         errors: dict[str, list[str]] = {}
         if not isinstance(params, dict):
@@ -86,13 +111,15 @@ class Operation:
         if self.prompt == "required" and not prompt.strip():
             errors.setdefault("prompt", []).append("this operation needs a prompt")
         if not errors and self.extra_validation is not None:
-            errors.update(self.extra_validation(params, inputs, prompt))
+            errors.update(self.extra_validation(params, inputs, prompt, workspace))
         if errors:
             raise Unprocessable(
                 "invalid_params", f"The parameters for {self.name} are not valid.", details={"fields": errors}
             )
         filled = _with_defaults(self.params_schema, params)
-        return self.complete_params(filled) if self.complete_params is not None else filled
+        if self.complete_params is not None:
+            return self.complete_params(filled, inputs, workspace)
+        return filled
 
 
 def _with_defaults(schema: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

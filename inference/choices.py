@@ -15,6 +15,23 @@ class PipelineTask(models.TextChoices):
     UPSCALING = "upscaling", "Upscaling"  # a text-guided super-resolution model (x4 upscaler)
 
 
+class ModelKind(models.TextChoices):
+    BASE = "base", "Base model"  # a diffusers pipeline (checkpoint) that runs on its own
+    LORA = "lora", "LoRA adapter"  # low-rank weights loaded into a base model's UNet (a brand style)
+    IP_ADAPTER = "ip_adapter", "IP-Adapter"  # image-prompt weights + image encoder: a style reference image
+    SEGMENTATION = "segmentation", "Segmentation model"  # a transformers semantic-segmentation model
+
+
+# Kinds that are loaded into a base pipeline rather than run on their own.
+ADAPTER_KINDS = frozenset({ModelKind.LORA, ModelKind.IP_ADAPTER})
+# Kinds a workspace may own (a brand's style or matting model must not leak to another workspace).
+OWNABLE_KINDS = frozenset({ModelKind.LORA, ModelKind.IP_ADAPTER, ModelKind.SEGMENTATION})
+# transformers architectures loaded for background removal: native code only (never trust_remote_code).
+SEGMENTATION_ARCHITECTURES = frozenset(
+    {"segformer", "dpt", "mask2former", "maskformer", "upernet", "beit", "mobilevit", "mobilevitv2"}
+)
+
+
 class Dtype(models.TextChoices):
     AUTO = "auto", "Auto"  # bf16 on GPUs that support it, else fp16; always fp32 on CPU
     FLOAT32 = "float32", "float32"  # full precision everywhere
@@ -30,4 +47,5 @@ TASKS_FOR_OPERATION: dict[str, tuple[str, ...]] = {
     "image_to_image": (PipelineTask.TEXT_TO_IMAGE, PipelineTask.IMAGE_TO_IMAGE),
     "inpaint": (PipelineTask.INPAINTING, PipelineTask.TEXT_TO_IMAGE),
     "upscale_x4": (PipelineTask.UPSCALING,),
+    "style_transfer": (PipelineTask.TEXT_TO_IMAGE, PipelineTask.IMAGE_TO_IMAGE),
 }

@@ -10,6 +10,7 @@ from typing import Any
 from PIL import Image
 
 from inference.errors import JobCancelled
+from photai_dam.values import ModelInfo
 
 
 @dataclass
@@ -21,23 +22,15 @@ class InputImage:
 
 
 @dataclass
-class ModelInfo:
-    """The model that produced an output, recorded on the job and in the manifest."""
-
-    key: str
-    name: str
-    revision: str
-    weights_hash: str
-    licence: str = ""
-
-
-@dataclass
 class RunOutput:
     image: Image.Image
     format: str  # Pillow format name: "PNG", "JPEG", "WEBP"
     quality: int | None = None
     model: ModelInfo | None = None
     seed: int | None = None
+    # "generative" when a classical operation ran a model stage on this output (restore's refinement): its
+    # pixels are then AI-made, whatever the operation's usual kind.
+    kind: str | None = None
     # Per-output parameters worth recording (e.g. the variant's seed).
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -51,14 +44,20 @@ class RunContext:
     inputs: list[InputImage]
     report: Callable[[int, str | None], None]
     cancelled: Callable[[], bool]
-    # When the job's time limit runs out (time.monotonic()); native steps are stopped there.
-    deadline: float = math.inf
+    # The job's workspace: registry entries it names are looked up as that workspace sees them.
+    workspace_id: int | None = None
+    # time.monotonic() after which the job's time limit has passed (None: no limit known); native steps
+    # run through run_native are stopped there.
+    deadline: float | None = None
 
     def source(self) -> InputImage:
         return next(i for i in self.inputs if i.role == "source")
 
     def mask(self) -> InputImage | None:
         return next((i for i in self.inputs if i.role == "mask"), None)
+
+    def style(self) -> InputImage | None:
+        return next((i for i in self.inputs if i.role == "style"), None)
 
     def check_cancelled(self) -> None:
         if self.cancelled():
@@ -73,5 +72,9 @@ class RunContext:
         from inference.isolation import run_isolated
 
         return run_isolated(
-            step, *args, deadline=self.deadline, what=what, check_cancelled=self.check_cancelled
+            step,
+            *args,
+            deadline=math.inf if self.deadline is None else self.deadline,
+            what=what,
+            check_cancelled=self.check_cancelled,
         )

@@ -13,6 +13,7 @@ import dramatiq
 from django.apps import apps
 from django.conf import settings
 from django.utils.module_loading import module_has_submodule
+from dramatiq.middleware import TimeLimit
 
 logger = logging.getLogger(__name__)
 _worker: dramatiq.Worker | None = None
@@ -62,8 +63,6 @@ def start_time_limits(broker: dramatiq.Broker) -> None:
     A worker started in-process (this embedded one, tests) never sees the ``process_boot`` event, so
     without this a job would have no time limit at all.
     """
-    from dramatiq.middleware import TimeLimit
-
     for middleware in broker.middleware:
         manager = getattr(middleware, "manager", None)
         if isinstance(middleware, TimeLimit) and manager is not None and not manager.is_alive():

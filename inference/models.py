@@ -3,14 +3,46 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from inference.choices import Dtype, PipelineTask
+from inference.choices import Dtype, ModelKind, PipelineTask
 
 
 class ModelRecord(models.Model):
-    """A registered diffusion model: where its weights come from, what it does, and its licence facts."""
+    """A registered model or adapter: where its weights come from, what it does, and its licence facts."""
 
-    key = models.SlugField(max_length=100, unique=True, help_text="What jobs name in params.model.")
+    key = models.SlugField(
+        max_length=100, unique=True, help_text="What jobs name (params.model, params.style, ...)."
+    )
     name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=ModelKind.choices, default=ModelKind.BASE)
+    # Adapters and segmentation models may belong to one workspace: only its members see and use them.
+    workspace = models.ForeignKey(
+        "workspaces.Workspace",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="models",
+        help_text="The owning workspace; empty for models every workspace may use.",
+    )
+    base_models = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="adapters",
+        help_text="Adapters: the base models these weights were trained for (and may be loaded into).",
+    )
+    trigger_words = models.JSONField(
+        default=list, blank=True, help_text="Adapters: words the prompt must contain to evoke the style."
+    )
+    weight_name = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Adapters: the .safetensors file inside the folder or hub repository.",
+    )
+    weights_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="sha256 of the weights as registered (adapters, segmentation); loading refuses others.",
+    )
     # Exactly one source: a hub repository (with a revision) or a folder on the worker machines.
     hub_repo_id = models.CharField(
         max_length=200, blank=True, help_text="e.g. stabilityai/stable-diffusion-xl-base-1.0"
@@ -24,7 +56,9 @@ class ModelRecord(models.Model):
     local_path = models.CharField(
         max_length=500, blank=True, help_text="A diffusers folder under PHOTAI_MODEL_ROOTS."
     )
-    pipeline_task = models.CharField(max_length=20, choices=PipelineTask.choices)
+    pipeline_task = models.CharField(
+        max_length=20, choices=PipelineTask.choices, blank=True, help_text="Base models: what they do."
+    )
     licence_id = models.CharField(max_length=100, help_text="SPDX id or the licence's own short name.")
     licence_url = models.URLField(blank=True)
     commercial_use_allowed = models.BooleanField(
@@ -53,7 +87,18 @@ class ModelRecord(models.Model):
                     | (models.Q(hub_repo_id="") & ~models.Q(local_path=""))
                 ),
                 name="model_has_exactly_one_source",
-            )
+            ),
+            models.CheckConstraint(
+                condition=(
+                    (models.Q(kind=ModelKind.BASE) & ~models.Q(pipeline_task=""))
+                    | (~models.Q(kind=ModelKind.BASE) & models.Q(pipeline_task=""))
+                ),
+                name="model_task_only_for_base_models",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(workspace__isnull=True) | ~models.Q(kind=ModelKind.BASE),
+                name="model_owner_only_for_adapters_and_segmentation",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,3 +112,7 @@ class ModelRecord(models.Model):
     @property
     def is_local(self) -> bool:
         return bool(self.local_path)
+
+    @property
+    def is_adapter(self) -> bool:
+        return self.kind in (ModelKind.LORA, ModelKind.IP_ADAPTER)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -20,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from inference.choices import Dtype, PipelineTask
+from inference.choices import Dtype, ModelKind, PipelineTask
 from inference.errors import PermanentJobError, TransientJobError
 from inference.registry import allowed_local_path
+from inference.segmentation import load_segmentation
 
 if TYPE_CHECKING:
     from inference.models import ModelRecord
@@ -56,12 +58,165 @@ class LoadedPipeline:
     # Diffusers pipelines keep per-call state (scheduler timesteps): one run at a time per pipeline.
     run_lock: threading.Lock = field(default_factory=threading.Lock)
     derived: dict[str, Any] = field(default_factory=dict)
+    # LoRA adapters loaded into this base (peft adapter name -> record key), least recently used first.
+    loras: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    # The IP-Adapter loaded into the UNet (its name) and the task pipeline that holds its image encoder.
+    ip_adapter: str | None = None
+    ip_adapter_pipeline: Any = None
+    adapter_loads: int = 0
+    adapter_load_seconds: float = 0.0
 
     def for_task(self, task: str) -> Any:
         """The same weights behind the pipeline class of ``task`` (diffusers ``from_pipe`` shares modules)."""
         if task not in self.derived:
             self.derived[task] = _derive(self.pipeline, task)
         return self.derived[task]
+
+    def apply_adapters(
+        self,
+        pipeline: Any,
+        loras: list[tuple[ModelRecord, float]],
+        ip_adapter: ModelRecord | None = None,
+        *,
+        ip_adapter_scale: float = 0.6,
+    ) -> list[dict[str, Any]]:
+        """Make exactly ``loras`` (at their scales) and ``ip_adapter`` active on the warm base, without
+        reloading it: a LoRA is loaded once (``load_lora_weights``) and later runs only switch
+        (``set_adapters`` / ``disable_lora``). Call with the run lock held. Returns what was applied."""
+        applied: list[dict[str, Any]] = []
+        names: list[str] = []
+        for record, scale in loras:
+            name, how = self._ensure_lora(record)
+            names.append(name)
+            applied.append(_applied(record, scale, how))
+        if names:
+            self.pipeline.enable_lora()
+            self.pipeline.set_adapters(names, adapter_weights=[scale for _, scale in loras])
+        elif self.loras:
+            self.pipeline.disable_lora()  # the base alone, with every loaded style kept for later jobs
+        if ip_adapter is not None:
+            how = self._ensure_ip_adapter(pipeline, ip_adapter)
+            pipeline.set_ip_adapter_scale(ip_adapter_scale)
+            applied.append(_applied(ip_adapter, ip_adapter_scale, how))
+        elif self.ip_adapter is not None:
+            # IP-Adapter attention expects an image on every call: take it out when a job has none.
+            self.ip_adapter_pipeline.unload_ip_adapter()
+            self.ip_adapter = self.ip_adapter_pipeline = None
+        return applied
+
+    def _ensure_lora(self, record: ModelRecord) -> tuple[str, str]:
+        folder, weight_name, digest = adapter_weights(record)
+        name = adapter_name(record, digest)
+        if name in self.loras:
+            self.loras.move_to_end(name)
+            return name, "warm"
+        while len(self.loras) >= settings.INFERENCE_MAX_LORAS_PER_PIPELINE:
+            oldest, _ = self.loras.popitem(last=False)
+            self.pipeline.delete_adapters(oldest)
+        started = time.perf_counter()
+        try:
+            self.pipeline.load_lora_weights(str(folder), weight_name=weight_name, adapter_name=name)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise PermanentJobError(
+                "adapter_load_failed", f"{record.kind} {record.key} cannot be loaded into this model: {exc}"
+            ) from exc
+        self._count_load(started)
+        self.loras[name] = record.key
+        return name, "loaded"
+
+    def _ensure_ip_adapter(self, pipeline: Any, record: ModelRecord) -> str:
+        folder, weight_name, digest = adapter_weights(record)
+        name = adapter_name(record, digest)
+        if self.ip_adapter == name and self.ip_adapter_pipeline is pipeline:
+            return "warm"
+        if self.ip_adapter is not None:
+            self.ip_adapter_pipeline.unload_ip_adapter()
+            self.ip_adapter = self.ip_adapter_pipeline = None
+        subfolder, _, file_name = weight_name.rpartition("/")
+        started = time.perf_counter()
+        try:
+            # The image encoder sits beside the weights (the h94/IP-Adapter layout: models/image_encoder).
+            pipeline.load_ip_adapter(
+                str(folder), subfolder=subfolder, weight_name=file_name, image_encoder_folder="image_encoder"
+            )
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise PermanentJobError(
+                "adapter_load_failed", f"ip_adapter {record.key} cannot be loaded into this model: {exc}"
+            ) from exc
+        self._count_load(started)
+        self.ip_adapter, self.ip_adapter_pipeline = name, pipeline
+        return "loaded"
+
+    def _count_load(self, started: float) -> None:
+        self.adapter_loads += 1
+        self.adapter_load_seconds += time.perf_counter() - started
+
+
+def _applied(record: ModelRecord, scale: float, how: str) -> dict[str, Any]:
+    return {
+        "key": record.key,
+        "kind": record.kind,
+        "name": record.name,
+        "weights_hash": record.weights_hash,
+        "licence": record.licence_id,
+        "scale": scale,
+        "load": how,
+    }
+
+
+def adapter_name(record: ModelRecord, digest: str) -> str:
+    """The peft adapter name: the key and its weights, so a replaced file is never served stale."""
+    return re.sub(r"\W", "_", record.key) + "_" + digest[:12]
+
+
+def adapter_weights(record: ModelRecord) -> tuple[Path, str, str]:
+    """(folder, weight name relative to it, sha256) of an adapter's weights, checked against the registry:
+    safetensors only, and exactly the bytes that were registered."""
+    weight_name = record.weight_name
+    if not weight_name.endswith(".safetensors"):
+        raise PermanentJobError("model_load_failed", f"{record.key}: only .safetensors weights are loaded")
+    if record.is_local:
+        folder = allowed_local_path(record.local_path)
+        if folder is None:
+            raise PermanentJobError(
+                "model_path_not_allowed", f"model {record.key}: its folder is outside PHOTAI_MODEL_ROOTS"
+            )
+    else:
+        patterns = [weight_name]
+        if record.kind == ModelKind.IP_ADAPTER:
+            # The image encoder sits beside the weights (models/image_encoder in the published layout).
+            patterns.append(f"{weight_name.rpartition('/')[0] or '.'}/image_encoder/*".removeprefix("./"))
+        folder = _download_files(record, patterns)
+    path = folder / weight_name
+    if not path.is_file():
+        raise PermanentJobError(
+            "model_not_found", f"{record.kind} {record.key}: no {weight_name} in {folder}"
+        )
+    digest = file_digest(path)
+    if record.weights_hash and digest != record.weights_hash:
+        raise PermanentJobError(
+            "adapter_weights_changed",
+            f"{record.kind} {record.key}: the weights on this worker are not the ones registered "
+            f"(sha256 {digest[:12]}…, registered {record.weights_hash[:12]}…)",
+        )
+    return folder, weight_name, digest
+
+
+def _download_files(record: ModelRecord, names: list[str]) -> Path:
+    """The hub snapshot folder holding ``names`` of ``record``'s repository (downloaded when missing)."""
+    from huggingface_hub import errors as hub_errors
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(
+            snapshot_download(
+                record.hub_repo_id, revision=record.revision or "main", allow_patterns=[*names, "*.json"]
+            )
+        )
+    except (hub_errors.RepositoryNotFoundError, hub_errors.RevisionNotFoundError) as exc:
+        raise PermanentJobError("model_not_found", f"model {record.key}: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise TransientJobError("model_download_failed", f"model {record.key}: {exc}") from exc
 
 
 # --- device and dtype ---------------------------------------------------------------------------------
@@ -169,6 +324,10 @@ def load_pipeline(record: ModelRecord, *, device: str, dtype: Any) -> tuple[Any,
     """Load ``record`` with ``from_pretrained`` onto ``device``; returns (pipeline, revision, hash)."""
     import diffusers
 
+    if record.kind == ModelKind.SEGMENTATION:
+        return _load_segmentation(record, device=device)
+    if record.kind != ModelKind.BASE:
+        raise PermanentJobError("model_task_unsupported", f"{record.kind} {record.key} is not a base model")
     folder, revision = resolve_source(record)
     loader = getattr(diffusers, _LOADERS[PipelineTask(record.pipeline_task)])
     try:
@@ -182,6 +341,26 @@ def load_pipeline(record: ModelRecord, *, device: str, dtype: Any) -> tuple[Any,
     pipeline.set_progress_bar_config(disable=True)
     _use_sdpa(pipeline)
     return pipeline, revision, weights_hash(folder)
+
+
+def _load_segmentation(record: ModelRecord, *, device: str) -> tuple[Any, str, str]:
+    if record.is_local:
+        folder = allowed_local_path(record.local_path)
+        if folder is None:
+            raise PermanentJobError(
+                "model_path_not_allowed", f"model {record.key}: its folder is outside PHOTAI_MODEL_ROOTS"
+            )
+        revision = record.revision or "local"
+    else:
+        folder = _download_files(record, ["*.safetensors"])
+        revision = folder.name
+    digest = weights_hash(folder)
+    if record.weights_hash and digest != record.weights_hash:
+        raise PermanentJobError(
+            "adapter_weights_changed",
+            f"segmentation model {record.key}: the weights on this worker are not the ones registered",
+        )
+    return load_segmentation(record, folder, device=device), revision, digest
 
 
 def _use_sdpa(pipeline: Any) -> None:
@@ -216,7 +395,7 @@ _hash_memo: dict[tuple[str, int, int], str] = {}
 _hash_lock = threading.Lock()
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     stat = path.stat()
     memo_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     with _hash_lock:
@@ -242,7 +421,7 @@ def weights_hash(folder: Path) -> str:
         and not any(part.startswith(".") for part in p.parts[-3:])
     )
     for path in files:
-        combined.update(f"{path.relative_to(folder).as_posix()}\0{_file_digest(path)}\n".encode())
+        combined.update(f"{path.relative_to(folder).as_posix()}\0{file_digest(path)}\n".encode())
     return combined.hexdigest()
 
 

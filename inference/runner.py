@@ -12,6 +12,7 @@ import time
 import uuid
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError
 from PIL import Image
 
@@ -23,13 +24,13 @@ from photai_dam.assets import actions as asset_actions
 from photai_dam.jobs import actions as job_actions
 from photai_dam.jobs.choices import FINISHED, JobStatus
 from photai_dam.jobs.models import Job, JobOutput
+from photai_dam.values import OutputSpec
 
 logger = logging.getLogger(__name__)
 
 
 def time_limit_s() -> float:
     """The running job's time limit: its actor's ``time_limit`` (what Dramatiq's TimeLimit enforces)."""
-    from django.conf import settings
     from dramatiq.middleware import CurrentMessage
 
     message = CurrentMessage.get_current_message()
@@ -85,6 +86,7 @@ def execute_job(job_id: str | UUID) -> None:
             inputs=_load_inputs(job),
             report=report,
             cancelled=lambda: job_actions.is_cancelled(job_id),
+            workspace_id=job.workspace_id,
             deadline=deadline,
         )
         outputs = op.run(context)
@@ -148,14 +150,14 @@ def _store_output(job: Job, index: int, output: RunOutput) -> None:
         job.model_key = output.model.key
     sources = list(job.inputs.select_related("asset").order_by("position"))
     asset_id = uuid.uuid4()
-    spec = finalise.OutputSpec(
+    spec = OutputSpec(
         asset_id=asset_id,
         workspace=job.workspace,
         image=output.image,
         format=output.format,
         quality=output.quality,
         operation=job.operation,
-        kind=catalog.get_operation(job.operation).kind,  # type: ignore[union-attr]
+        kind=output.kind or catalog.get_operation(job.operation).kind,  # type: ignore[union-attr]
         job_id=job.pk,
         model=output.model,
         seed=output.seed,

@@ -21,6 +21,8 @@ def _should_retry(retries: int, exc: BaseException) -> bool:
 
 
 def _run(job_id: str) -> None:
+    # Imported here: the runner brings finalisation (numpy, the watermark, c2pa), which only processes that
+    # run jobs need; the web process imports this module just to enqueue.
     from inference.runner import execute_job, fail_job
 
     try:

@@ -17,9 +17,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from governance import audit
-from integrations import registry
-from integrations.base import ConnectorError, InvalidConfiguration, WebhookEvent
+from governance import audit, gate
+from governance.ports import PublicationSummary
+from integrations import registry, tasks
+from integrations.base import ConnectorError, InvalidConfiguration, PublishRequest, WebhookEvent
 from integrations.choices import ACTIVE, DEFAULT_CHANNEL, TRANSITIONS, PublicationStatus
 from integrations.models import Connection, Publication, WebhookDelivery
 from photai_dam.api.errors import ApiError, Conflict, Unprocessable
@@ -27,6 +28,7 @@ from photai_dam.assets.models import Asset
 from photai_dam.statemachine import cas_transition
 from photai_dam.workspaces.access import WorkspaceAccess
 from photai_dam.workspaces.choices import Role
+from photai_dam.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +64,9 @@ def _check_secrets(
 def _audit_connection(action: str, access: WorkspaceAccess, connection: Connection, **data: Any) -> None:
     # Never the secrets: only whether they changed.
     audit.record(
+        connection,
         action,
         actor=access.membership.user,
-        workspace=access.workspace,
-        object_type="connection",
-        object_id=connection.pk,
         data={"kind": connection.kind, "name": connection.name, **data},
     )
 
@@ -220,8 +220,6 @@ def disclosure_for(asset: Asset) -> str:
 
 
 def _gate(asset: Asset, connection: Connection) -> Any:
-    from governance import gate
-
     return gate.publishability(asset, channel=connection.channel, territory=connection.territory)
 
 
@@ -285,11 +283,9 @@ def request_publication(
                     workspace=access.workspace, asset=asset, connection=connection, **values
                 )
                 audit.record(
+                    publication,
                     "publication.request",
                     actor=access.membership.user,
-                    workspace=access.workspace,
-                    object_type="publication",
-                    object_id=publication.pk,
                     data={"asset": str(asset.pk), "connection": str(connection.pk), "target": clean_target},
                 )
             else:
@@ -327,11 +323,9 @@ def request_unpublish(publication: Publication, *, reason: str, actor: Any = Non
                 publication, PublicationStatus.UNPUBLISHING, unpublish_reason=reason, unpublish_attempts=0
             ):
                 audit.record(
+                    publication,
                     "publication.unpublish",
                     actor=actor,
-                    workspace=publication.workspace,
-                    object_type="publication",
-                    object_id=publication.pk,
                     data={"reason": reason, "asset": str(publication.asset_id)},
                 )
                 publication_id = str(publication.pk)
@@ -382,7 +376,14 @@ def unpublish_asset(asset: Asset, *, reason: str, actor: Any = None) -> int:
     return count
 
 
-def publications_for(asset: Asset) -> list[dict[str, Any]]:
+def connection_target(workspace: Workspace, connection_id: str) -> tuple[str, str] | None:
+    """The (channel, territory) of ``workspace``'s connection ``connection_id``; None without one."""
+    key = parse_uuid(connection_id)
+    connection = Connection.objects.filter(workspace=workspace, pk=key).first() if key else None
+    return (connection.channel, connection.territory) if connection is not None else None
+
+
+def publications_for(asset: Asset) -> list[PublicationSummary]:
     """Where ``asset`` is, was or is about to be published (for review pages and evidence)."""
     rows = Publication.objects.filter(asset=asset).select_related("connection").order_by("created_at")
     return [
@@ -406,8 +407,6 @@ def publications_for(asset: Asset) -> list[dict[str, Any]]:
 
 # --- the worker side ---------------------------------------------------------------------------------------
 def _send(actor_name: str, publication_id: str) -> None:
-    from integrations import tasks
-
     getattr(tasks, actor_name).send(publication_id)
 
 
@@ -517,7 +516,6 @@ def _run_publish(publication_id: str) -> None:
         return
     name = asset.file.name or ""
     extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
-    from integrations.base import PublishRequest
 
     def checkpoint(state: dict[str, Any]) -> None:
         Publication.objects.filter(pk=publication.pk).update(remote_state=state)
@@ -665,10 +663,8 @@ def handle_webhook(connection: Connection, event: WebhookEvent) -> dict[str, Any
         elif event.topic in ("customers/data_request", "customers/redact"):
             # We hold no customer data (no orders, no customers); the request is answered and recorded.
             audit.record(
+                connection,
                 f"connection.{event.topic.replace('/', '_')}",
-                workspace=connection.workspace,
-                object_type="connection",
-                object_id=connection.pk,
                 data={"customer_data_held": False},
             )
     return outcome
@@ -695,10 +691,8 @@ def _deactivate(connection: Connection, why: str) -> None:
     connection.credentials = {}
     Connection.objects.filter(pk=connection.pk).update(is_active=False, credentials_encrypted="")
     audit.record(
+        connection,
         "connection.deactivate",
-        workspace=connection.workspace,
-        object_type="connection",
-        object_id=connection.pk,
         data={"why": why},
     )
 
@@ -728,10 +722,8 @@ def redact_shop(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
         "webhook_deliveries_deleted": deliveries,
     }
     audit.record(
+        connection,
         "connection.shop_redact",
-        workspace=connection.workspace,
-        object_type="connection",
-        object_id=connection.pk,
         data={"shop_domain": str(event.payload.get("shop_domain", ""))[:200], **summary},
     )
     return summary

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
+
+from photai_dam.ports import declared_ports
 
 
 @register()
@@ -37,3 +39,18 @@ def check_deployment_basics(app_configs: Any, **kwargs: Any) -> list[Any]:
             )
         )
     return problems
+
+
+@register()
+def check_ports(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """Every declared port (photai_dam.ports, governance.ports) has its implementation registered."""
+    return [
+        Error(
+            f"The port {p.name} has no implementation.",
+            hint=f"{p.provider} registers it in its AppConfig.ready(); is that app in INSTALLED_APPS?",
+            obj=p.name,
+            id="photai.E010",
+        )
+        for p in declared_ports()
+        if not p.registered
+    ]

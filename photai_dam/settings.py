@@ -262,7 +262,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- Governance: provenance and watermark (issue 4) ---------------------------------------------------
+# --- Governance: provenance and watermark -------------------------------------------------------------
 # Signing identity: PEM chain (leaf first) + key, as files (the default: written by
 # `manage.py ensure_signing_identity` under var/signing/) or as PEM text in C2PA_SIGN_CERT / C2PA_SIGN_KEY
 # (both also read from C2PA_SIGN_CERT_FILE / C2PA_SIGN_KEY_FILE). A workspace may have its own identity
@@ -288,7 +288,7 @@ C2PA_THUMBNAIL_LONG_EDGE = env_int("C2PA_THUMBNAIL_LONG_EDGE", 0, minimum=0)
 WATERMARK_VERIFY_CROP_SEARCH = env_bool("WATERMARK_VERIFY_CROP_SEARCH", True)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"verify": env_str("PHOTAI_VERIFY_RATE", "30/min")}
 
-# --- Governance: licences and policy (issue 5) --------------------------------------------------------
+# --- Governance: licences and policy ------------------------------------------------------------------
 # Warn editors this many days before the licence behind an asset expires (once per asset per expiry).
 LICENCE_EXPIRY_WARNING_DAYS = env_int("PHOTAI_LICENCE_EXPIRY_WARNING_DAYS", 14, minimum=0)
 # Interval of the self-rescheduling sweep actor (start it with `manage.py sweep_licences --schedule`).
@@ -301,7 +301,7 @@ LICENCE_COMMERCIAL_CHANNELS = env_list(
 # How long one prompt-rule regular expression may run before the request is refused (seconds).
 PROMPT_PATTERN_TIMEOUT_S = 0.05
 
-# --- Governance: reviews and audit (issue 6) ----------------------------------------------------------
+# --- Governance: reviews and audit --------------------------------------------------------------------
 # Stages every review passes unless a workspace configures its own (PUT …/review-settings).
 REVIEW_DEFAULT_STAGES = [
     {"key": "brand", "role": "brand_reviewer", "approvals": 1},
@@ -320,7 +320,7 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
 # Failed sign-ins / tokens audited individually per client address and minute (then one summary event).
 AUDIT_AUTH_FAILURES_PER_MINUTE = env_int("PHOTAI_AUDIT_AUTH_FAILURES_PER_MINUTE", 30, minimum=1)
 
-# --- Inference (issue 3) ------------------------------------------------------------------------------
+# --- Inference ----------------------------------------------------------------------------------------
 # Where pipelines run: "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".
 INFERENCE_DEVICE = env_str("PHOTAI_INFERENCE_DEVICE", "auto") or "auto"
 # Memory budget of each worker process's pipeline cache in MiB; 0 = 85% of the GPU's memory (CUDA) or
@@ -335,6 +335,7 @@ INFERENCE_DEFAULT_MODELS = {
     "variants": "sd15",
     "inpaint": "sd15-inpainting",
     "upscale_x4": "sd-x4-upscaler",
+    "style_transfer": "sd15",
     **dict(item.split("=", 1) for item in env_list("PHOTAI_DEFAULT_MODELS") if "=" in item),
 }
 # torch's intra-op threads on CPU workers; 0 keeps torch's default (one per core). Several worker threads
@@ -342,11 +343,15 @@ INFERENCE_DEFAULT_MODELS = {
 INFERENCE_CPU_THREADS = env_int("PHOTAI_INFERENCE_CPU_THREADS", 0, minimum=0)
 # Longest side (px) a generative operation works at; larger sources are scaled down first.
 INFERENCE_MAX_SIDE = env_int("PHOTAI_INFERENCE_MAX_SIDE", 1024, minimum=64)
+# Style adapters (LoRA) kept loaded in one warm base pipeline; switching between them costs no load.
+INFERENCE_MAX_LORAS_PER_PIPELINE = env_int("PHOTAI_MAX_LORAS_PER_PIPELINE", 8, minimum=1)
+# restore works in tiles, so no single native call grows with the photo; larger photos are refused.
+INFERENCE_RESTORE_MAX_PIXELS = env_int("PHOTAI_RESTORE_MAX_PIXELS", 40_000_000, minimum=1)
 # Largest output (pixels) of the upscale operations; by default what an upload may have, so that every
 # output can be used as an input again.
 INFERENCE_MAX_OUTPUT_PIXELS = env_int("PHOTAI_INFERENCE_MAX_OUTPUT_PIXELS", UPLOAD_MAX_PIXELS, minimum=1)
 
-# --- Integrations (issue 7) ---------------------------------------------------------------------------
+# --- Integrations -------------------------------------------------------------------------------------
 # Connectors call remote CMSs with this timeout; a timeout is retried like a 5xx.
 INTEGRATIONS_HTTP_TIMEOUT_S = env_int("PHOTAI_INTEGRATIONS_HTTP_TIMEOUT_S", 30, minimum=1)
 # Polling for Shopify READY / Contentful processing inside one attempt; past the timeout the attempt is

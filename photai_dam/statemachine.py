@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from governance import audit
+from photai_dam import ports
 
 
 class InvalidTransition(Exception):
@@ -50,11 +50,9 @@ def cas_transition(
             .update(status=new_status, **fields)
         )
         if changed and new_status != current:
-            audit.record(
+            ports.record_audit(
+                instance,
                 f"{object_type}.{new_status}",
-                workspace=instance.workspace,  # type: ignore[attr-defined]
-                object_type=object_type,
-                object_id=instance.pk,
                 data={
                     "from": current,
                     **(audit_data or {}),

@@ -22,6 +22,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
-    path("hooks/", include("integrations.urls")),  # issue 7: webhooks from the CMSs
-    path("", include("governance.web.urls")),  # issue 6: sign-in, reviewer queue, review and audit pages
+    path("hooks/", include("integrations.urls")),  # webhooks from the CMSs
+    path("", include("governance.web.urls")),  # sign-in, reviewer queue, review and audit pages
 ]

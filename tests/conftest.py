@@ -6,8 +6,8 @@ pytest_plugins = [
     "tests.plugins.services",
     "tests.plugins.cast",
     "tests.plugins.worker",
-    "tests.plugins.inference",  # issue 3: tiny diffusers models
-    "tests.plugins.reviews",  # issue 6
-    "tests.plugins.provenance",  # issue 4: a signing chain per session
-    "tests.plugins.integrations",  # issue 7: real WordPress, contract servers
+    "tests.plugins.inference",  # tiny diffusers models
+    "tests.plugins.reviews",
+    "tests.plugins.provenance",  # a signing chain per session
+    "tests.plugins.integrations",  # real WordPress, contract servers
 ]

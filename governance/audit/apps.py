@@ -9,10 +9,14 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
+        # Imported in ready(): these modules import models, which exist only once the apps are loaded.
         from django.contrib.auth.signals import user_login_failed
 
-        from governance.audit import signals
+        from governance import ports  # noqa: F401  (declares governance's ports before the system checks)
+        from governance.audit import chain, signals
         from governance.audit.auth import on_login_failed
+        from photai_dam import ports as core_ports
 
+        core_ports.record_audit.register(chain.record)
         user_login_failed.connect(on_login_failed, dispatch_uid="audit.login_failed")
         signals.connect()

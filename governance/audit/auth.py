@@ -19,6 +19,8 @@ from django.http import HttpRequest
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from governance import audit
+
 logger = logging.getLogger(__name__)
 
 
@@ -51,8 +53,6 @@ def _failures_this_minute(ip: str) -> int:
 def record_failure(
     action: str, *, request: Any, object_type: str, object_id: str, data: dict[str, Any]
 ) -> None:
-    from governance import audit
-
     ip = client_address(request)
     count = _failures_this_minute(ip)
     limit = settings.AUDIT_AUTH_FAILURES_PER_MINUTE

@@ -6,13 +6,20 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from governance.audit.models import AuditEvent
+from photai_dam.workspaces.models import Workspace
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 GENESIS_HASH = "0" * 64
 # Arbitrary constant key for the PostgreSQL advisory lock that serialises appends to the chain.
@@ -23,27 +30,18 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def event_hash(
-    *,
-    prev_hash: str,
-    timestamp: datetime,
-    actor_label: str,
-    workspace_slug: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    data: Mapping[str, Any],
-) -> str:
+def event_hash(event: AuditEvent) -> str:
+    """The digest of ``event``'s content chained to ``event.prev_hash`` (what verification recomputes)."""
     payload = _canonical(
         {
-            "prev": prev_hash,
-            "ts": timestamp.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor": actor_label,
-            "ws": workspace_slug,
-            "action": action,
-            "type": object_type,
-            "id": object_id,
-            "data": data,
+            "prev": event.prev_hash,
+            "ts": event.timestamp.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": event.actor_label,
+            "ws": event.workspace_slug,
+            "action": event.action,
+            "type": event.object_type,
+            "id": event.object_id,
+            "data": event.data,
         }
     )
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -57,52 +55,84 @@ def _lock_chain() -> None:
     # SQLite: the project opens transactions with BEGIN IMMEDIATE, which already serialises writers.
 
 
+def record(
+    target: Model | str,
+    action: str | None = None,
+    /,
+    *,
+    actor: User | AnonymousUser | None = None,
+    actor_label: str | None = None,
+    workspace: Workspace | None = None,
+    object_type: str | None = None,
+    object_id: str | int | UUID | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event; ``record(obj, action, ...)`` derives workspace, object type and id from ``obj``.
+
+    ``record(action, workspace=..., object_type=..., object_id=...)`` names them instead, for events about
+    something that is not a row (a client address, a refused token). Keywords given win over derived values.
+    """
+    obj: Model | None
+    if isinstance(target, str):
+        if action is not None:
+            raise TypeError(
+                "record(action, ...) takes no second positional argument; use record(obj, action)"
+            )
+        action, obj = target, None
+    elif action is None:
+        raise TypeError("record(obj, action, ...) needs the action")
+    else:
+        obj = target
+    if obj is not None:
+        if workspace is None:
+            workspace = obj if isinstance(obj, Workspace) else getattr(obj, "workspace", None)
+        object_type = object_type or obj._meta.model_name
+        object_id = obj.pk if object_id is None else object_id
+    return append(
+        action=action,
+        actor=actor,
+        actor_label=actor_label,
+        workspace=workspace,
+        object_type=object_type or "",
+        object_id="" if object_id is None else object_id,
+        data=data,
+    )
+
+
 def append(
     *,
     action: str,
-    actor: Any = None,
+    actor: User | AnonymousUser | None = None,
     actor_label: str | None = None,
-    workspace: Any = None,
+    workspace: Workspace | None = None,
     object_type: str = "",
-    object_id: object = "",
+    object_id: str | int | UUID = "",
     data: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     # JSON round trip so the stored data hashes the same when read back (UUIDs, dates become strings).
     clean_data = json.loads(_canonical(dict(data or {})))
     label = actor_label or (getattr(actor, "username", None) if actor is not None else None) or "system"
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
+    user = actor if isinstance(actor, User) and actor.is_authenticated else None
     # No savepoint: a failed append must fail the caller's whole transaction anyway (its state change
     # may not commit without its event), and a savepoint costs two more round trips per state change.
     with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        prev_hash = last or GENESIS_HASH
-        now = timezone.now()
-        slug = workspace.slug if workspace is not None else ""
-        digest = event_hash(
-            prev_hash=prev_hash,
-            timestamp=now,
-            actor_label=label,
-            workspace_slug=slug,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            data=clean_data,
-        )
-        return AuditEvent.objects.create(
-            timestamp=now,
-            actor=actor,
+        event = AuditEvent(
+            timestamp=timezone.now(),
+            actor=user,
             actor_label=label,
             workspace=workspace,
-            workspace_slug=slug,
+            workspace_slug=workspace.slug if workspace is not None else "",
             action=action,
             object_type=object_type,
             object_id=str(object_id),
             data=clean_data,
-            prev_hash=prev_hash,
-            hash=digest,
+            prev_hash=last or GENESIS_HASH,
         )
+        event.hash = event_hash(event)
+        event.save(force_insert=True)
+        return event
 
 
 @dataclass(frozen=True)
@@ -120,16 +150,7 @@ def verify_chain(events: Iterator[AuditEvent] | None = None) -> ChainProblem | N
             return ChainProblem(
                 event.pk, "prev_hash does not match the previous event (deleted or reordered)"
             )
-        expected = event_hash(
-            prev_hash=event.prev_hash,
-            timestamp=event.timestamp,
-            actor_label=event.actor_label,
-            workspace_slug=event.workspace_slug,
-            action=event.action,
-            object_type=event.object_type,
-            object_id=event.object_id,
-            data=event.data,
-        )
+        expected = event_hash(event)
         if expected != event.hash:
             return ChainProblem(event.pk, "content does not match its hash (edited)")
         prev_hash = event.hash

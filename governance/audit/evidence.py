@@ -1,8 +1,8 @@
 """One JSON bundle of everything known about an asset, for auditors: lineage, jobs, models, prompt hashes,
 licences and their derivation, manifest summary, reviews with decisions, publications, audit events.
 
-Sections owned by other packages are included when those packages provide them; a missing provider is
-named under ``unavailable`` rather than guessed at.
+Publications and model licences come from the packages above governance through its ports
+(``governance.ports``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from governance import licensing, ports, provenance, reviews
 from governance.audit.models import AuditEvent
+from governance.licensing.models import LicenceRecord
+from governance.reviews.models import Review
+from governance.reviews.summary import review_dict
 from photai_dam.assets.models import Asset, AssetParent
 from photai_dam.jobs.models import Job, JobOutput
 
@@ -83,12 +87,8 @@ def _job_dict(job: Job) -> dict[str, Any]:
     }
 
 
-def _model_dict(key: str) -> dict[str, Any]:
-    try:
-        from inference.registry import get_model
-    except ImportError:
-        return {"key": key}
-    record = get_model(key)
+def model_dict(key: str) -> dict[str, Any]:
+    record = ports.model_licence(key)
     if record is None:
         return {"key": key, "registered": False}
     return {
@@ -101,11 +101,6 @@ def _model_dict(key: str) -> dict[str, Any]:
 
 
 def bundle(asset: Asset) -> dict[str, Any]:
-    from governance import reviews
-    from governance.reviews.models import Review
-    from governance.reviews.summary import review_dict
-
-    unavailable: list[str] = []
     ancestry = lineage(asset)
     related_ids = [asset.pk, *{edge["parent"]["id"] for edge in ancestry}]
     job_ids = JobOutput.objects.filter(asset_id__in=related_ids).values_list("job_id", flat=True)
@@ -115,8 +110,6 @@ def bundle(asset: Asset) -> dict[str, Any]:
     ]
     produced_by = JobOutput.objects.filter(asset=asset).values_list("job_id", flat=True).first()
     model_keys = sorted({j["model"]["key"] for j in jobs if j["model"]})
-
-    from governance.licensing.models import LicenceRecord
 
     # The records of the asset and of every ancestor: the inputs of the derivation below.
     records = LicenceRecord.objects.filter(asset_id__in=related_ids).order_by(
@@ -132,29 +125,7 @@ def bundle(asset: Asset) -> dict[str, Any]:
                 "at": record.created_at.isoformat(),
             }
         )
-    try:
-        from governance.licensing import effective_licence
-    except ImportError:
-        unavailable.append("licences.effective")
-    else:
-        licences["effective"] = effective_licence(asset).as_dict()
-
-    manifest: dict[str, Any] | None = None
-    try:
-        from governance.provenance import summary as provenance_summary
-    except ImportError:
-        unavailable.append("manifest")
-    else:
-        manifest = provenance_summary(asset)
-
-    publications: list[dict[str, Any]] | None = None
-    try:
-        from integrations import publications_for
-    except ImportError:
-        unavailable.append("publications")
-    else:
-        publications = list(publications_for(asset))
-
+    licences["effective"] = licensing.effective_licence(asset).as_dict()
     review_rows = (
         Review.objects.filter(asset=asset).select_related("requested_by").prefetch_related("decisions")
     )
@@ -164,15 +135,16 @@ def bundle(asset: Asset) -> dict[str, Any]:
         "lineage": ancestry,
         "produced_by_job": str(produced_by) if produced_by else None,
         "jobs": jobs,
-        "models": [_model_dict(k) for k in model_keys],
+        "models": [model_dict(k) for k in model_keys],
         "prompt_hashes": sorted({j["prompt_sha256"] for j in jobs if j["prompt_sha256"]}),
         "licences": licences,
-        "manifest": manifest,
+        "manifest": provenance.summary(asset),
         "reviews": [review_dict(r) for r in review_rows],
         "approved": reviews.is_approved(asset),
-        "publications": publications,
+        "publications": ports.publications_of(asset),
         "audit_events": [event_dict(e) for e in events.order_by("id")],
-        "unavailable": unavailable,
+        # Every section has its provider (a missing port fails at start-up); kept for API clients.
+        "unavailable": [],
     }
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
 from django.db.models.signals import post_save
+
+from governance import audit
 
 
 def _admin_change(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     if not created:
         return
-    from governance import audit
 
     # The admin writes one LogEntry per add/change/delete; recording it keeps edits outside the API's
     # actions (a role changed in the admin, a workspace setting) in the chain as well.
@@ -26,6 +28,4 @@ def _admin_change(sender: Any, instance: Any, created: bool, **kwargs: Any) -> N
 
 
 def connect() -> None:
-    from django.contrib.admin.models import LogEntry
-
     post_save.connect(_admin_change, sender=LogEntry, dispatch_uid="audit.admin_change")

@@ -8,10 +8,22 @@ from django.db import transaction
 from django.db.models import Max
 
 from governance import audit, clock
-from governance.licensing.models import LicenceRecord
+from governance.licensing import tasks
+from governance.licensing.derivation import _parse
+from governance.licensing.models import LicenceRecord, PromptPolicy
+from governance.licensing.prompts import rules_for, validate_rules
 from governance.licensing.schema import validate_licence
+from governance.licensing.settings import (
+    commercial_channels,
+    is_commercial,
+    unknown_allowed,
+    validate_settings,
+)
 from photai_dam.api.errors import ApiError, Conflict
+from photai_dam.assets.choices import AssetStatus
+from photai_dam.assets.models import Asset as AssetModel
 from photai_dam.workspaces.choices import Role
+from photai_dam.workspaces.models import Workspace
 
 if TYPE_CHECKING:
     from photai_dam.assets.models import Asset
@@ -75,9 +87,7 @@ def revoke_licence(access: WorkspaceAccess, asset: Asset, *, reason: str) -> Lic
     )
 
     def enforce() -> None:
-        from governance.licensing.tasks import enforce_asset_licences
-
-        enforce_asset_licences.send(str(asset.pk))
+        tasks.enforce_asset_licences.send(str(asset.pk))
 
     transaction.on_commit(enforce)
     return record
@@ -92,8 +102,6 @@ def _write_version(
     revoked_reason: str | None = None,
     action: str = "licence.set",
 ) -> LicenceRecord:
-    from governance.licensing.derivation import _parse
-
     with transaction.atomic():
         # Lock the current row so two concurrent edits cannot both become "current".
         previous = LicenceRecord.objects.select_for_update().filter(asset=asset, is_current=True).first()
@@ -113,11 +121,9 @@ def _write_version(
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         audit.record(
+            asset,
             action,
             actor=actor,
-            workspace=asset.workspace,
-            object_type="asset",
-            object_id=asset.pk,
             data={
                 "version": record.version,
                 "licence": data,
@@ -134,9 +140,6 @@ def set_asset_licence_status(asset: Asset, new_status: str, *, expected: str, re
     Only the licence statuses are set here (active <-> licence_expired / licence_revoked); the field is
     the core's, the transitions below are this module's.
     """
-    from photai_dam.assets.choices import AssetStatus
-    from photai_dam.assets.models import Asset as AssetModel
-
     allowed = {
         AssetStatus.ACTIVE: {AssetStatus.LICENCE_EXPIRED, AssetStatus.LICENCE_REVOKED},
         AssetStatus.LICENCE_EXPIRED: {AssetStatus.ACTIVE, AssetStatus.LICENCE_REVOKED},
@@ -148,10 +151,8 @@ def set_asset_licence_status(asset: Asset, new_status: str, *, expected: str, re
         changed = AssetModel.objects.filter(pk=asset.pk, status=expected).update(status=new_status)
         if changed:
             audit.record(
+                asset,
                 f"asset.{new_status}",
-                workspace=asset.workspace,
-                object_type="asset",
-                object_id=asset.pk,
                 data={"from": expected, "reason": reason},
             )
     if changed:
@@ -161,9 +162,6 @@ def set_asset_licence_status(asset: Asset, new_status: str, *, expected: str, re
 
 def policy_snapshot(workspace: Any) -> dict[str, Any]:
     """The workspace's policy as the API shows it: prompt rules and licensing settings."""
-    from governance.licensing.prompts import rules_for
-    from governance.licensing.settings import commercial_channels, is_commercial, unknown_allowed
-
     return {
         "prompt_rules": rules_for(workspace),
         "licensing": {
@@ -176,11 +174,6 @@ def policy_snapshot(workspace: Any) -> dict[str, Any]:
 
 def update_policy(access: WorkspaceAccess, data: Any) -> dict[str, Any]:
     """Replace the prompt rules and/or licensing settings given in ``data`` (admins only)."""
-    from governance.licensing.models import PromptPolicy
-    from governance.licensing.prompts import validate_rules
-    from governance.licensing.settings import validate_settings
-    from photai_dam.workspaces.models import Workspace
-
     access.require_role(Role.ADMIN)
     if not isinstance(data, dict) or not data or set(data) - {"prompt_rules", "licensing"}:
         raise ApiError(
@@ -208,11 +201,9 @@ def update_policy(access: WorkspaceAccess, data: Any) -> dict[str, Any]:
             workspace.save(update_fields=["settings"])
             access.workspace.settings = workspace.settings
         audit.record(
+            workspace,
             "policy.update",
             actor=access.membership.user,
-            workspace=workspace,
-            object_type="workspace",
-            object_id=workspace.pk,
             data={k: v for k, v in (("prompt_rules", rules), ("licensing", licensing)) if v is not None},
         )
     return policy_snapshot(workspace)

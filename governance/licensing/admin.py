@@ -6,7 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 
+from governance import audit
 from governance.licensing.models import ExpiryWarning, LicenceRecord, PromptPolicy
 from governance.licensing.prompts import validate_rules
 from photai_dam.api.errors import ApiError
@@ -62,19 +64,13 @@ class PromptPolicyAdmin(admin.ModelAdmin):
     list_display = ["workspace", "updated_at", "updated_by"]
 
     def save_model(self, request: Any, obj: PromptPolicy, form: Any, change: bool) -> None:
-        from django.db import transaction
-
-        from governance import audit
-
         obj.updated_by = request.user
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             audit.record(
+                obj.workspace,
                 "policy.update",
                 actor=request.user,
-                workspace=obj.workspace,
-                object_type="workspace",
-                object_id=obj.workspace_id,
                 data={
                     "prompt_rules": {k: getattr(obj, k) for k in RULE_FIELDS},
                     "via": "admin",

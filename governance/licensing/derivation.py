@@ -1,6 +1,6 @@
 """The effective licence of an asset, derived from every licence behind it and the model that made it.
 
-Rules (issue 5): channels and territories intersect; the earliest expiry (and latest start) wins; AI
+Rules: channels and territories intersect; the earliest expiry (and latest start) wins; AI
 editing/training only if every input allows it; attribution is the union; a non-commercial model or
 licence removes the commercial channels; an ``unknown`` or revoked input makes the asset unpublishable
 (the workspace setting ``licensing.allow_unknown`` relaxes the unknown rule). Every restriction names the
@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from governance import ports
 from governance.licensing.choices import (
     ALL_CHANNELS,
     NON_COMMERCIAL_KINDS,
     WORLDWIDE,
     LicenceKind,
 )
+from governance.licensing.models import LicenceRecord
 from governance.licensing.schema import UNKNOWN_LICENCE
 from governance.licensing.settings import commercial_channels, unknown_allowed
-from governance.policy import Reason
+from governance.ports import ModelLicence
+from photai_dam.jobs.models import Job, JobOutput
+from photai_dam.values import Reason
 
 if TYPE_CHECKING:
     from photai_dam.assets.models import Asset
@@ -175,7 +179,8 @@ class _Builder:
         self.model: dict[str, Any] | None = None
         self.restrictions: list[Restriction] = []
         self._seen: set[Any] = set()
-        self._models: dict[str, Any] = {}  # one registry look-up per model key, however often it recurs
+        # One registry look-up per model key, however often it recurs.
+        self._models: dict[str, ModelLicence | None] = {}
 
     # --- walking -------------------------------------------------------------------------------------
     def walk(self, asset: Asset, path: list[str], depth: int = 0) -> None:
@@ -196,8 +201,10 @@ class _Builder:
             self._apply_asset_licence(asset, record, path)
         elif not derived:
             self._apply_asset_licence(asset, None, path)
-        if asset.is_ai:
-            self._apply_model(asset)
+        job = _producing_job(asset) if derived else None
+        if asset.is_ai or (job is not None and job.model_key):
+            # A rendition made with a model (a segmentation model's cut-out) carries its licence too.
+            self._apply_model(asset, job)
         for link in parent_links:
             self.walk(link.parent, [*path, str(link.parent_id)], depth + 1)
 
@@ -306,16 +313,21 @@ class _Builder:
         if text and text not in self.attribution:
             self.attribution.append(text)
 
-    def _apply_model(self, asset: Asset) -> None:
-        job = _producing_job(asset)
-        key = job.model_key if job is not None else ""
-        if not key:
+    def _apply_model(self, asset: Asset, job: Job | None) -> None:
+        keys = job_model_keys(job) if job is not None else []
+        if not keys:
             self._add(
                 Restriction(
                     "model_unknown", f"The model that made asset {asset.pk} is not recorded.", _src(asset)
                 )
             )
             return
+        # The base (or segmentation) model, then every adapter and model stage the job ran with: licences
+        # derive through each exactly alike, and each restriction names the one that caused it.
+        for key in keys:
+            self._apply_model_key(asset, key)
+
+    def _apply_model_key(self, asset: Asset, key: str) -> None:
         src = f"model:{key}"
         if key not in self._models:
             self._models[key] = model_record(key)
@@ -327,19 +339,25 @@ class _Builder:
             return
         info = {
             "key": key,
-            "licence_id": getattr(record, "licence_id", ""),
-            "commercial_use_allowed": bool(getattr(record, "commercial_use_allowed", False)),
+            "licence_id": record.licence_id,
+            "commercial_use_allowed": record.commercial_use_allowed,
         }
         if self.model is None:
             self.model = info
+        noun = {"lora": "style adapter", "ip_adapter": "IP-Adapter"}.get(record.kind, "model")
         self.inputs.append(
-            {"source": src, "path": [str(asset.pk)], "kind": "model", "licence_id": info["licence_id"]}
+            {
+                "source": src,
+                "path": [str(asset.pk)],
+                "kind": "model" if noun == "model" else "adapter",
+                "licence_id": info["licence_id"],
+            }
         )
         if not info["commercial_use_allowed"]:
             self._remove_channels(
                 [c for c in self.channels if c in self.commercial],
                 "model_non_commercial",
-                f"model {key} ({info['licence_id'] or 'no licence id'}) allows non-commercial use only",
+                f"{noun} {key} ({info['licence_id'] or 'no licence id'}) allows non-commercial use only",
                 src,
             )
 
@@ -381,26 +399,23 @@ def _src(asset: Asset) -> str:
 
 
 def _current_record(asset: Asset) -> Any:
-    from governance.licensing.models import LicenceRecord
-
     return LicenceRecord.objects.filter(asset=asset, is_current=True).first()
 
 
 def _producing_job(asset: Asset) -> Any:
-    from photai_dam.jobs.models import JobOutput
-
     link = JobOutput.objects.select_related("job").filter(asset=asset).first()
     return link.job if link is not None else None
 
 
-def model_record(key: str) -> Any:
-    """The model registry's record for ``key`` (issue 3), or None when it is not registered."""
-    try:
-        from inference import registry
-    except ImportError:
-        # The registry is another package's; without it no model is known, which blocks (fail closed).
-        return None
-    return registry.get_model(key)
+def model_record(key: str) -> ModelLicence | None:
+    """The model registry's record for ``key``, or None when it is not registered."""
+    return ports.model_licence(key)
+
+
+def job_model_keys(job: Job) -> list[str]:
+    """Every registry key a job ran on: the model it recorded, then the adapters and model stages its
+    parameters named."""
+    return ports.job_model_keys(job.operation, job.params or {}, job.model_key)
 
 
 def _parse(value: Any) -> datetime | None:

@@ -3,7 +3,7 @@
 For every asset whose effective licence has expired or was revoked (its own licence, or any licence or
 model behind it), the sweep, exactly once per change of state:
 - marks the asset ``licence_expired`` / ``licence_revoked`` (compare-and-swap, so concurrent sweeps agree),
-- unpublishes every live publication through ``integrations.unpublish_asset``,
+- unpublishes every live publication through the ``withdraw_everywhere`` port (integrations),
 - writes an audit event, and e-mails the workspace's editors after commit.
 It also restores to ``active`` assets whose licence was renewed (it does not republish them), and warns
 editors ``LICENCE_EXPIRY_WARNING_DAYS`` days ahead, once per asset per expiry moment.
@@ -22,10 +22,14 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from governance import audit, clock
-from governance.licensing.actions import set_asset_licence_status
+from governance import audit, clock, ports
+from governance.licensing import actions
 from governance.licensing.derivation import effective_licence
 from governance.licensing.models import ExpiryWarning, LicenceRecord
+from photai_dam.assets.choices import AssetStatus
+from photai_dam.assets.models import Asset, AssetParent
+from photai_dam.workspaces.choices import Role
+from photai_dam.workspaces.models import Membership
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +51,6 @@ class SweepResult:
 
 def sweep(*, at: datetime | None = None, roots: Iterable[Any] | None = None) -> SweepResult:
     """Enforce licences at ``at`` (default: now) on every asset, or on ``roots`` and their descendants."""
-    from photai_dam.assets.choices import AssetStatus
-    from photai_dam.assets.models import Asset
-
     now = at or clock.now()
     horizon = now + timedelta(days=settings.LICENCE_EXPIRY_WARNING_DAYS)
     current = LicenceRecord.objects.filter(is_current=True)
@@ -82,8 +83,6 @@ def sweep(*, at: datetime | None = None, roots: Iterable[Any] | None = None) -> 
 
 
 def _with_descendants(ids: set[Any]) -> set[Any]:
-    from photai_dam.assets.models import AssetParent
-
     found = set(ids)
     frontier = set(ids)
     while frontier:
@@ -94,8 +93,6 @@ def _with_descendants(ids: set[Any]) -> set[Any]:
 
 
 def _enforce_one(asset: Any, now: datetime, result: SweepResult) -> None:
-    from photai_dam.assets.choices import AssetStatus
-
     effective = effective_licence(asset)
     if effective.revoked:
         wanted = AssetStatus.LICENCE_REVOKED
@@ -112,7 +109,7 @@ def _enforce_one(asset: Any, now: datetime, result: SweepResult) -> None:
         return
     reason_text = "; ".join(reasons)
     with transaction.atomic():
-        if not set_asset_licence_status(asset, wanted, expected=asset.status, reason=reason_text):
+        if not actions.set_asset_licence_status(asset, wanted, expected=asset.status, reason=reason_text):
             return  # another sweep got there first; it unpublishes and notifies
         if wanted == AssetStatus.ACTIVE:
             result.restored.append(str(asset.pk))
@@ -122,10 +119,8 @@ def _enforce_one(asset: Any, now: datetime, result: SweepResult) -> None:
         result.unpublished += count
         (result.revoked if wanted == AssetStatus.LICENCE_REVOKED else result.expired).append(str(asset.pk))
         audit.record(
+            asset,
             "licence.enforce",
-            workspace=asset.workspace,
-            object_type="asset",
-            object_id=asset.pk,
             data={"status": wanted, "reasons": reasons, "unpublished": count, "at": now.isoformat()},
         )
         subject = (
@@ -149,10 +144,8 @@ def _warn_one(asset: Any, now: datetime, horizon: datetime, result: SweepResult)
         with transaction.atomic():
             ExpiryWarning.objects.create(asset=asset, expires_at=expires, sent_at=now)
             audit.record(
+                asset,
                 "licence.expiry_warning",
-                workspace=asset.workspace,
-                object_type="asset",
-                object_id=asset.pk,
                 data={"expires_at": expires.isoformat()},
             )
             days = max(0, (expires - now).days)
@@ -171,16 +164,11 @@ def _warn_one(asset: Any, now: datetime, horizon: datetime, result: SweepResult)
 
 def _unpublish(asset: Any, *, reason: str) -> int:
     """Ask the integrations to take down every live publication of ``asset``; how many were asked."""
-    import integrations
-
-    return int(integrations.unpublish_asset(asset, reason=reason))
+    return ports.withdraw_everywhere(asset, reason=reason)
 
 
 def editor_emails(asset: Any) -> list[str]:
     """The workspace's editors (and the asset's creator while still a member) who have an e-mail."""
-    from photai_dam.workspaces.choices import Role
-    from photai_dam.workspaces.models import Membership
-
     emails: list[str] = []
     for membership in Membership.objects.filter(workspace_id=asset.workspace_id).select_related("user"):
         user = membership.user

@@ -19,6 +19,7 @@ import regex
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from governance.licensing.models import PromptPolicy
 from photai_dam.api.errors import ApiError
 
 MAX_TERMS = 200
@@ -173,8 +174,6 @@ def match(prompt: str, rules: dict[str, list[str]]) -> list[Hit]:
 
 
 def rules_for(workspace: Any) -> dict[str, list[str]]:
-    from governance.licensing.models import PromptPolicy
-
     policy = PromptPolicy.objects.filter(workspace=workspace).first()
     if policy is None:
         return {"blocked_terms": [], "blocked_patterns": [], "flagged_terms": [], "flagged_patterns": []}

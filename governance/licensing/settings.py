@@ -14,8 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from governance.licensing.choices import ALL_CHANNELS, DEFAULT_COMMERCIAL_CHANNELS
+from governance.licensing.schema import ChannelName
+from photai_dam.api.errors import ApiError
 
 
 def licensing_settings(workspace: Any) -> dict[str, Any]:
@@ -39,20 +42,18 @@ def commercial_channels(workspace: Any) -> frozenset[str]:
     return frozenset(default)
 
 
+class LicensingSettings(BaseModel):
+    """The licensing settings' schema (unknown keys are refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_unknown: bool = False
+    commercial: bool = True
+    commercial_channels: list[ChannelName] | None = None
+
+
 def validate_settings(data: Any) -> dict[str, Any]:
     """The ``licensing`` settings as stored, or 400 ``invalid_policy`` with field errors."""
-    from pydantic import BaseModel, ConfigDict, ValidationError
-
-    from governance.licensing.schema import ChannelName
-    from photai_dam.api.errors import ApiError
-
-    class LicensingSettings(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-
-        allow_unknown: bool = False
-        commercial: bool = True
-        commercial_channels: list[ChannelName] | None = None
-
     if not isinstance(data, dict):
         raise ApiError(
             "invalid_policy",

@@ -16,6 +16,10 @@ from django.conf import settings
 from django.db import transaction
 from dramatiq.middleware import CurrentMessage
 
+from governance import clock
+from governance.licensing.enforcement import sweep
+from governance.licensing.models import SweepSchedule
+
 logger = logging.getLogger(__name__)
 
 SCHEDULE_NAME = "licence-sweep"
@@ -24,8 +28,6 @@ SCHEDULE_NAME = "licence-sweep"
 @dramatiq.actor(queue_name="cpu", max_retries=3, min_backoff=5_000)
 def enforce_asset_licences(asset_id: str) -> None:
     """Enforce right away on one asset and everything derived from it (after a revocation)."""
-    from governance.licensing.enforcement import sweep
-
     result = sweep(roots=[asset_id])
     logger.info("licence enforcement for %s: %s", asset_id, result.as_dict())
 
@@ -33,10 +35,6 @@ def enforce_asset_licences(asset_id: str) -> None:
 @dramatiq.actor(queue_name="cpu", max_retries=0)
 def sweep_licences_periodically() -> None:
     """Run the sweep if this chain holds the lease, then schedule the next run."""
-    from governance import clock
-    from governance.licensing.enforcement import sweep
-    from governance.licensing.models import SweepSchedule
-
     interval = timedelta(seconds=settings.LICENCE_SWEEP_INTERVAL_S)
     now = clock.now()
     message = CurrentMessage.get_current_message()

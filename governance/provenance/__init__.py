@@ -1,4 +1,4 @@
-"""C2PA provenance and invisible watermark for AI outputs and renditions (issue 4, invariant I1).
+"""C2PA provenance and invisible watermark for AI outputs and renditions (invariant I1).
 
 Public functions (called by the DAM core, the publish gate, reviews and evidence):
 - :func:`record_output` — persist what finalisation put into a stored output (in the store transaction);
@@ -13,20 +13,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from governance.policy import Reason
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from governance.provenance.models import ProvenanceRecord
     from photai_dam.assets.models import Asset
+    from photai_dam.values import FinalisedOutput, OutputSpec, Reason
+
+# The functions below import their modules when called: this package is the Django app, which Django
+# imports before any model may be.
 
 
-def record_output(*, asset: Any, spec: Any, result: Any) -> None:
+def record_output(*, asset: Asset, spec: OutputSpec, result: FinalisedOutput) -> ProvenanceRecord:
     """Persist what finalisation learned about a stored output (manifest summary, watermark id)."""
     from governance.provenance.actions import record_output as _record
 
-    _record(asset=asset, spec=spec, result=result)
+    return _record(asset=asset, spec=spec, result=result)
 
 
 def summary(asset: Asset) -> dict[str, Any]:
     """The asset's recorded provenance: manifest summary, watermark, signer ({"recorded": False} if none)."""
-    from governance.provenance.checks import recorded_summary
+    from governance.provenance.inspection import recorded_summary
 
     return recorded_summary(asset)
 
@@ -36,12 +42,12 @@ def check_asset(asset: Asset) -> list[Reason]:
 
     Uploads with no provenance record and no manifest pass ([]); AI outputs and renditions must carry both.
     """
-    from governance.provenance.checks import check_stored_asset
+    from governance.provenance.inspection import check_stored_asset
 
     return check_stored_asset(asset)
 
 
-def verify_bytes(data: bytes, *, user: Any = None) -> dict[str, Any]:
+def verify_bytes(data: bytes, *, user: User | AnonymousUser | None = None) -> dict[str, Any]:
     """The verify answer for ``data``: c2pa, watermark, record (members of its workspace only), consistent."""
     from governance.provenance.verify import verify_bytes as _verify
 

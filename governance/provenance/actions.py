@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from governance.provenance.models import ProvenanceRecord
 
 if TYPE_CHECKING:
-    from governance.finalise import FinalisedOutput, OutputSpec
     from photai_dam.assets.models import Asset
+    from photai_dam.values import FinalisedOutput, OutputSpec
 
 
 def record_output(*, asset: Asset, spec: OutputSpec, result: FinalisedOutput) -> ProvenanceRecord:

@@ -1,94 +1,59 @@
-"""Checking a stored asset's provenance (the publish gate's I1 check) and summarising its record."""
+"""System checks of the signing settings (``manage.py check``): misconfiguration shows at start-up,
+not as the first failed job."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 from typing import Any
 
 from django.conf import settings
-from PIL import Image
+from django.core import checks
+from django.core.checks import CheckMessage, Error
+from django.utils.module_loading import import_string
 
-from governance.policy import Reason
-from governance.provenance.choices import ValidationState, WatermarkStatus
-from governance.provenance.models import ProvenanceRecord
-from governance.provenance.reading import describe, read_manifest
-from photai_dam.assets.models import Asset
+from governance.provenance.identity import SigningUnavailable, identity_for, trust_anchors_pem
 
-SOURCE = "provenance"
+SUPPORTED_ALGS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
 
-def recorded_summary(asset: Asset) -> dict[str, Any]:
-    record = ProvenanceRecord.objects.filter(asset=asset).first()
-    if record is None:
-        return {"recorded": False}
-    return {
-        "recorded": True,
-        "manifest_label": record.manifest_label,
-        "validation_state": record.validation_state,
-        "digital_source_type": record.digital_source_type or None,
-        "signer": record.signer,
-        "signer_source": record.signer_source,
-        "ai_lineage": record.ai_lineage,
-        "watermark": {
-            "status": record.watermark_status,
-            "id": f"{record.watermark_id:012x}" if record.watermark_id else None,
-        },
-        "manifest": record.manifest,
-        "created_at": record.created_at.isoformat(),
-    }
-
-
-def _stored_bytes(asset: Asset) -> bytes | None:
-    try:
-        with asset.file.open("rb") as handle:
-            return handle.read()
-    except (OSError, ValueError):
-        return None
-
-
-def check_stored_asset(asset: Asset) -> list[Reason]:
-    from governance import watermark
-
-    record = ProvenanceRecord.objects.filter(asset=asset).first()
-    data = _stored_bytes(asset)
-    if data is None:
-        return [Reason("file_unreadable", "The stored file cannot be read.", SOURCE)]
-    if hashlib.sha256(data).hexdigest() != asset.sha256:
-        return [Reason("content_changed", "The stored bytes no longer match the asset's sha256.", SOURCE)]
-    must_carry = record is not None or asset.is_ai or asset.origin == "rendition"
-    try:
-        report = read_manifest(data, asset.mime_type)
-    except Exception as exc:  # an unparseable manifest is a failed check, with the reader's words
-        return [Reason("provenance_invalid", f"The C2PA manifest cannot be read: {exc}", SOURCE)]
-    if report is None:
-        if not must_carry:
-            return []  # an upload without a manifest: nothing to check
-        return [Reason("provenance_missing", "The file carries no C2PA manifest.", SOURCE)]
-    described = describe(report)
-    reasons: list[Reason] = []
-    state = described["validation_state"]
-    if state not in (ValidationState.VALID, ValidationState.TRUSTED):
-        codes = ", ".join(str(f["code"]) for f in described["failures"]) or "unknown"
-        reasons.append(
-            Reason("provenance_invalid", f"The C2PA manifest does not validate ({codes}).", SOURCE)
+def check_signing_settings(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    problems: list[CheckMessage] = []
+    if settings.C2PA_SIGNING_ALG not in SUPPORTED_ALGS:
+        problems.append(
+            Error(
+                f"C2PA_SIGNING_ALG={settings.C2PA_SIGNING_ALG!r} is not supported.",
+                hint=f"Use one of: {', '.join(SUPPORTED_ALGS)}.",
+                id="provenance.E001",
+            )
         )
-    elif settings.C2PA_REQUIRE_TRUSTED and state != ValidationState.TRUSTED:
-        reasons.append(Reason("provenance_untrusted", "The manifest's signer is not a trust anchor.", SOURCE))
-    if not must_carry:
-        return reasons  # an upload that came with its own manifest: only its validity matters
-    generation = described.get("generation") or {}
-    if generation.get("output_asset_id") != str(asset.pk):
-        reasons.append(Reason("provenance_mismatch", "The manifest names another asset.", SOURCE))
-    if record is None or record.watermark_status != WatermarkStatus.EMBEDDED or record.watermark_id is None:
-        if asset.is_ai or record is None or record.ai_lineage:
-            reasons.append(Reason("watermark_missing", "The asset has no watermark on record.", SOURCE))
-        return reasons
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        found = watermark.decode(image, rescale=False)
-    if found is None:
-        reasons.append(Reason("watermark_missing", "The stored pixels carry no readable watermark.", SOURCE))
-    elif found != record.watermark_id:
-        reasons.append(Reason("watermark_mismatch", "The watermark names another asset.", SOURCE))
-    return reasons
+    if settings.C2PA_SIGNER_CALLBACK:
+        try:
+            import_string(settings.C2PA_SIGNER_CALLBACK)
+        except ImportError as exc:
+            problems.append(
+                Error(
+                    f"C2PA_SIGNER_CALLBACK={settings.C2PA_SIGNER_CALLBACK!r} cannot be imported: {exc}",
+                    id="provenance.E002",
+                )
+            )
+        return problems
+    try:
+        identity_for(None)
+    except SigningUnavailable as exc:
+        # A warning, not an error: `make run` migrates first and creates the identity right after.
+        problems.append(
+            checks.Warning(
+                f"No usable C2PA signing identity ({exc.code}): every AI output and rendition will fail.",
+                hint="Run `manage.py ensure_signing_identity`, or set C2PA_SIGN_CERT(_PATH) and "
+                "C2PA_SIGN_KEY(_PATH).",
+                id="provenance.W001",
+            )
+        )
+    if not trust_anchors_pem():
+        problems.append(
+            checks.Warning(
+                "No C2PA trust anchors are readable: the service's own outputs read as Valid, not Trusted.",
+                hint="Set C2PA_TRUST_ANCHORS or C2PA_TRUST_ANCHOR_PATHS to the root of the signing chain.",
+                id="provenance.W002",
+            )
+        )
+    return problems

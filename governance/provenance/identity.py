@@ -20,8 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from governance.provenance.models import WorkspaceSigningIdentity
 
 if TYPE_CHECKING:
     import c2pa
@@ -47,7 +53,7 @@ class PemIdentity:
     source: str = "settings"
 
     def signer(self) -> c2pa.Signer:
-        import c2pa
+        import c2pa  # a native library: loaded by the processes that sign
 
         info = c2pa.C2paSignerInfo(
             alg=self.alg.encode(), sign_cert=self.chain_pem, private_key=self.key_pem, ta_url=_tsa_url()
@@ -55,8 +61,6 @@ class PemIdentity:
         return c2pa.Signer.from_info(info)
 
     def leaf_subject(self) -> str:
-        from cryptography import x509
-
         return x509.load_pem_x509_certificate(self.chain_pem).subject.rfc4514_string()
 
 
@@ -89,8 +93,6 @@ def _read(path: str | Path, what: str) -> bytes:
 def identity_for(workspace: Workspace | None) -> PemIdentity | CallbackIdentity:
     """The identity that signs outputs of ``workspace``; raises SigningUnavailable when none is usable."""
     if workspace is not None:
-        from governance.provenance.models import WorkspaceSigningIdentity
-
         own = WorkspaceSigningIdentity.objects.filter(workspace=workspace, enabled=True).first()
         if own is not None:
             return PemIdentity(
@@ -134,7 +136,7 @@ def trust_anchors_pem() -> str:
 
 def c2pa_context(*, trust: bool = True) -> c2pa.Context:
     """A c2pa Context with our builder settings (small or no thumbnail) and the trust anchors."""
-    import c2pa
+    import c2pa  # a native library: loaded by the processes that sign or read manifests
 
     config: dict[str, Any] = {"builder": {"thumbnail": {"enabled": False}}}
     if settings.C2PA_THUMBNAIL_LONG_EDGE:
@@ -167,8 +169,6 @@ class GeneratedChain:
 
 def _key_usage(*, ca: bool) -> Any:
     """Digital signature for the signer; a CA also signs certificates and CRLs."""
-    from cryptography import x509
-
     return x509.KeyUsage(
         digital_signature=True,
         content_commitment=False,
@@ -193,11 +193,6 @@ def generate_chain(
 
     ``leaf_eku=False`` produces a leaf that c2pa refuses at signing (used to test signing failures).
     """
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
     now = dt.datetime.now(dt.UTC)
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = x509.Name(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
+from governance.licensing.models import LicenceRecord
+
 if TYPE_CHECKING:
-    from governance.finalise import OutputSpec
     from photai_dam.assets.models import Asset
+    from photai_dam.values import OutputSpec
 
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = DST + "trainedAlgorithmicMedia"
@@ -30,8 +33,6 @@ _CLASSICAL_ACTIONS = {"resize": "c2pa.resized", "crop": "c2pa.cropped", "convert
 
 @cache
 def service_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("photai-dam")
     except PackageNotFoundError:
@@ -46,7 +47,6 @@ def training_mining_allowed(sources: list[Asset]) -> bool:
     """Allowed only when there are sources and every one's current licence says ``ai_training_allowed``."""
     if not sources:
         return False
-    from governance.licensing.models import LicenceRecord
 
     for source in sources:
         record = LicenceRecord.objects.filter(asset=source, is_current=True).first()
@@ -78,9 +78,37 @@ def generation_assertion(spec: OutputSpec, watermark_id: int | None) -> dict[str
             "revision": spec.model.revision,
             "weights_hash": spec.model.weights_hash,
         }
+    adapters = (spec.details or {}).get("adapters")
+    if adapters:
+        # Style adapters loaded into the base model for this output, with the hashes of their weights.
+        data["adapters"] = [
+            {k: a.get(k) for k in ("key", "kind", "name", "weights_hash", "scale")} for a in adapters
+        ]
     if share_prompt and spec.prompt:
         data["prompt"] = spec.prompt
     return data
+
+
+def _stage_actions(spec: OutputSpec, agent: dict[str, str]) -> list[dict[str, Any]]:
+    """One action per stage an operation reported in the output's details (restore's stages, how a
+    background was removed): the action, what it did and its parameters."""
+    actions = []
+    service = {"name": f"photai-dam {spec.operation}", "version": service_version()}
+    for stage in (spec.details or {}).get("stages") or []:
+        if not isinstance(stage, dict) or not str(stage.get("action", "")).startswith("c2pa."):
+            continue
+        action: dict[str, Any] = {
+            "action": stage["action"],
+            "softwareAgent": agent if stage.get("ai") else service,
+            "parameters": {
+                "description": str(stage.get("description", "")),
+                **(stage.get("parameters") or {}),
+            },
+        }
+        if stage.get("ai"):
+            action["digitalSourceType"] = COMPOSITE_TRAINED
+        actions.append(action)
+    return actions
 
 
 def _software_agent(spec: OutputSpec) -> dict[str, str]:
@@ -106,6 +134,7 @@ def actions_for(spec: OutputSpec, *, mime_type: str, watermarked: bool) -> tuple
             actions.append(
                 {"action": "c2pa.edited", "digitalSourceType": COMPOSITE_TRAINED, "softwareAgent": agent}
             )
+        actions.extend(_stage_actions(spec, agent))
     else:
         if parent is None:
             # A classical operation without a source drew the image itself; c2pa requires the first action
@@ -122,8 +151,11 @@ def actions_for(spec: OutputSpec, *, mime_type: str, watermarked: bool) -> tuple
         transcoded = parent is not None and parent.mime_type != mime_type
         if resized and named != "c2pa.resized":
             actions.append({"action": "c2pa.resized", "softwareAgent": agent})
+        stages = _stage_actions(spec, agent)
         if named:
             actions.append({"action": named, "softwareAgent": agent})
+        elif stages:
+            actions.extend(stages)
         elif not resized:
             actions.append({"action": "c2pa.edited", "softwareAgent": agent})
         if transcoded and named != "c2pa.transcoded":

@@ -6,6 +6,7 @@ import io
 import json
 from typing import Any
 
+from governance.provenance.identity import c2pa_context
 from governance.provenance.manifest import GENERATION_LABEL
 from photai_dam.assets.choices import MIME_BY_FORMAT
 
@@ -28,9 +29,7 @@ def empty_c2pa() -> dict[str, Any]:
 
 def read_manifest(data: bytes, mime_type: str) -> dict[str, Any] | None:
     """The Reader's JSON for ``data`` (validated against our trust anchors); None without a manifest."""
-    import c2pa
-
-    from governance.provenance.identity import c2pa_context
+    import c2pa  # a native library: loaded when a manifest is read, not by every process
 
     reader = c2pa.Reader.try_create(mime_type, io.BytesIO(data), context=c2pa_context())
     if reader is None:

@@ -12,11 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from PIL import Image
 
+from governance import ports, reviews, watermark
 from governance.provenance.models import ProvenanceRecord
 from governance.provenance.reading import MIME_BY_PIL_FORMAT, describe, read_manifest
 from photai_dam.api.errors import ApiError
+from photai_dam.workspaces.access import member_workspace_ids
+from photai_dam.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +28,6 @@ logger = logging.getLogger(__name__)
 def _record(record: ProvenanceRecord, data: bytes) -> dict[str, Any]:
     asset = record.asset
     generation = (record.manifest or {}).get("generation") or {}
-    import integrations
-    from governance import reviews
 
     return {
         "asset": str(asset.pk),
@@ -44,19 +46,20 @@ def _record(record: ProvenanceRecord, data: bytes) -> dict[str, Any]:
         # The file verified is exactly what is stored (not a re-encoded or edited copy).
         "same_bytes": hashlib.sha256(data).hexdigest() == asset.sha256,
         "review": reviews.review_summary(asset),
-        "publications": integrations.publications_for(asset),
+        "publications": ports.publications_of(asset),
     }
 
 
 def verify_bytes(
-    data: bytes, *, user: Any = None, member_of: Callable[[Any], bool] | None = None
+    data: bytes,
+    *,
+    user: User | AnonymousUser | None = None,
+    member_of: Callable[[Workspace], bool] | None = None,
 ) -> dict[str, Any]:
     """Verify ``data``; ``member_of(workspace)`` (default: ``user``'s memberships) decides on ``record``.
 
     The caller has already checked that ``data`` is an acceptable image (size, type, pixel count).
     """
-    from governance import watermark
-
     with Image.open(io.BytesIO(data)) as image:
         # The same pixel limit as uploads, from the header, before anything is decoded (the API and the
         # command check the whole file with inspect_image first; this holds for any other caller too).
@@ -111,9 +114,7 @@ def verify_bytes(
     }
 
 
-def _member_check(user: Any) -> Callable[[Any], bool]:
-    from photai_dam.workspaces.access import member_workspace_ids
-
+def _member_check(user: User | AnonymousUser | None) -> Callable[[Workspace], bool]:
     if user is None:
         return lambda workspace: False
     ids = set(member_workspace_ids(user))

@@ -1,4 +1,4 @@
-"""The review workflow (issue 6). Public functions: :func:`is_approved`, :func:`review_summary`."""
+"""The review workflow. Public functions: :func:`is_approved`, :func:`review_summary`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from photai_dam.assets.models import Asset
+
+# The functions below import their modules when called: this package is the Django app, which Django
+# imports before any model may be.
 
 
 def is_approved(asset: Asset) -> bool:

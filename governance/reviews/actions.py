@@ -1,47 +1,55 @@
 """State changes of reviews: submit, decide, withdraw, reopen, revoke; and the workflow settings.
 
-Every function checks permissions, changes state inside ``transaction.atomic()`` with a compare-and-swap
-on the review's ``version``, writes its audit event, and schedules e-mail and webhooks after commit.
+Every action has one shape: first it checks (permissions, the review's state, separation of duties, the
+bytes' hash) and raises a typed error, with nothing changed; then it executes inside one
+``transaction.atomic()``: a compare-and-swap on the review's ``version``, the audit event, and e-mail and
+webhooks scheduled after commit.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from governance import audit
-from governance.reviews import secrets, workflow
+from governance import audit, ports
+from governance.reviews import is_approved, secrets, tasks, workflow
 from governance.reviews.choices import TRANSITIONS, DecisionKind, ReviewKind, ReviewStatus
 from governance.reviews.models import Decision, Review, WebhookDelivery, WorkflowSettings
 from photai_dam.api.errors import ApiError, Conflict, Unprocessable
 from photai_dam.assets.choices import Origin
 from photai_dam.assets.models import Asset
+from photai_dam.jobs.models import JobOutput
 from photai_dam.workspaces.access import WorkspaceAccess
 from photai_dam.workspaces.choices import Role
 
-logger = logging.getLogger(__name__)
+
+class SeparationOfDuties(ApiError):
+    """403 ``separation_of_duties``: this person may not decide this review (I2); ``rule`` says why."""
+
+    status_code = 403
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__("separation_of_duties", message, details={"rule": rule})
 
 
-def separation_of_duties(rule: str, message: str) -> ApiError:
-    return ApiError("separation_of_duties", message, status_code=403, details={"rule": rule})
+class InvalidReviewTransition(Conflict):
+    """409 ``invalid_transition``: the review's status does not allow the change asked for."""
 
-
-def invalid_transition(review: Review, wanted: str, message: str | None = None) -> Conflict:
-    return Conflict(
-        "invalid_transition",
-        message or f"A review that is {review.status} cannot become {wanted}.",
-        details={"status": review.status, "wanted": wanted},
-    )
+    def __init__(self, review: Review, wanted: str, message: str | None = None, **details: str) -> None:
+        super().__init__(
+            "invalid_transition",
+            message or f"A review that is {review.status} cannot become {wanted}.",
+            details={"status": review.status, "wanted": wanted, **details},
+        )
 
 
 def _transition(review: Review, new_status: str, **fields: Any) -> None:
     """Compare-and-swap ``review`` to ``new_status``; 409 when the table forbids it or someone was first."""
     if new_status not in TRANSITIONS[review.status]:
-        raise invalid_transition(review, new_status)
+        raise InvalidReviewTransition(review, new_status)
     now = timezone.now()
     if new_status != ReviewStatus.OPEN and new_status != ReviewStatus.APPROVED:
         fields.setdefault("closed_at", now)
@@ -52,17 +60,16 @@ def _transition(review: Review, new_status: str, **fields: Any) -> None:
         status=new_status, version=F("version") + 1, updated_at=now, **fields
     )
     if not changed:
-        raise Conflict(
-            "invalid_transition",
+        raise InvalidReviewTransition(
+            review,
+            new_status,
             "The review changed while this request was being handled; reload it and decide again.",
-            details={"status": review.status, "wanted": new_status, "reason": "concurrent_change"},
+            reason="concurrent_change",
         )
     review.refresh_from_db()
 
 
 def _job_creator_ids(asset: Asset) -> set[int]:
-    from photai_dam.jobs.models import JobOutput
-
     return {
         pk
         for pk in JobOutput.objects.filter(asset=asset).values_list("job__created_by_id", flat=True)
@@ -73,9 +80,9 @@ def _job_creator_ids(asset: Asset) -> set[int]:
 def check_separation(review: Review, user: Any, decision: str) -> None:
     """403 ``separation_of_duties`` when ``user`` may not decide ``review`` (I2)."""
     if review.requested_by_id == user.pk:
-        raise separation_of_duties("requester", "You asked for this review; someone else must decide it.")
+        raise SeparationOfDuties("requester", "You asked for this review; someone else must decide it.")
     if user.pk in _job_creator_ids(review.asset):
-        raise separation_of_duties(
+        raise SeparationOfDuties(
             "job_creator", "You created the job that made this asset; someone else must decide it."
         )
     if decision == DecisionKind.APPROVE and review.one_stage_per_person:
@@ -88,7 +95,7 @@ def check_separation(review: Review, user: Any, decision: str) -> None:
             .first()
         )
         if approved_elsewhere:
-            raise separation_of_duties(
+            raise SeparationOfDuties(
                 "one_stage_per_person",
                 f"You already approved the {approved_elsewhere} stage; another person must approve this one.",
             )
@@ -101,12 +108,10 @@ def submit_for_review(
     access: WorkspaceAccess, asset: Asset, *, comment: str = "", approve_for_use: bool = False
 ) -> Review:
     """Open a review of ``asset`` with the workflow's stages, or (admins, uploads) attest it approved."""
-    from governance.reviews import is_approved
-
     access.require_role(Role.EDITOR, Role.ADMIN)
-    user = access.membership.user
     if approve_for_use:
         return _attest_upload(access, asset, comment=comment)
+    user = access.membership.user
     if is_approved(asset):
         raise Conflict(
             "already_approved", "These exact bytes are already approved.", details={"sha256": asset.sha256}
@@ -134,11 +139,9 @@ def submit_for_review(
                 comment=comment,
             )
             audit.record(
+                review,
                 "review.submit",
                 actor=user,
-                workspace=access.workspace,
-                object_type="review",
-                object_id=review.pk,
                 data={
                     "asset": str(asset.pk),
                     "sha256": asset.sha256,
@@ -154,8 +157,6 @@ def submit_for_review(
 
 
 def _attest_upload(access: WorkspaceAccess, asset: Asset, *, comment: str) -> Review:
-    from governance.reviews import is_approved
-
     access.require_role(Role.ADMIN)
     if asset.origin != Origin.UPLOAD:
         raise Unprocessable(
@@ -196,11 +197,9 @@ def _attest_upload(access: WorkspaceAccess, asset: Asset, *, comment: str) -> Re
             sha256=asset.sha256,
         )
         audit.record(
+            review,
             "review.attest",
             actor=user,
-            workspace=access.workspace,
-            object_type="review",
-            object_id=review.pk,
             data={"asset": str(asset.pk), "sha256": asset.sha256, "comment": comment},
         )
         _after_change(review, "review.approved")
@@ -217,29 +216,14 @@ def decide(
     if decision not in DecisionKind.values:
         raise ApiError("invalid_decision", f"decision must be one of {DecisionKind.values}.")
     review = Review.objects.select_related("asset", "workspace").get(pk=review.pk)
-    user = access.membership.user
     if (
         review.status == ReviewStatus.APPROVED
         and decision == DecisionKind.REJECT
         and access.has_role(Role.ADMIN)
     ):
         return revoke(access, review, comment=comment, sha256=sha256)
-    if review.status != ReviewStatus.OPEN:
-        raise invalid_transition(
-            review, _target_of(decision), f"The review is {review.status}; it takes no decisions."
-        )
-    stage = review.stage
-    if stage is None:  # an open review past its last stage: only a corrupted row gets here
-        raise invalid_transition(review, _target_of(decision), "The review has no stage left to decide.")
-    if not access.has_role(stage["role"]):
-        raise ApiError(
-            "permission_denied",
-            f"The {stage['key']} stage is decided by the {stage['role']} role.",
-            status_code=403,
-            details={"required_roles": [stage["role"]], "stage": stage["key"]},
-        )
-    check_separation(review, user, decision)
-    _check_hash(review, sha256)
+    stage = _check_decision(access, review, decision, sha256)
+    user = access.membership.user
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -287,11 +271,9 @@ def decide(
         decided_stage = stage["key"]
         _transition(review, new_status, **fields)
         audit.record(
+            review,
             event,
             actor=user,
-            workspace=review.workspace,
-            object_type="review",
-            object_id=review.pk,
             data={
                 "asset": str(review.asset_id),
                 "stage": decided_stage,
@@ -308,6 +290,27 @@ def decide(
         }.get(ReviewStatus(review.status), "review.stage_approved" if moved else "review.decision")
         _after_change(review, webhook_event, notify_stage=moved)
     return review
+
+
+def _check_decision(access: WorkspaceAccess, review: Review, decision: str, sha256: str) -> dict[str, Any]:
+    """The open stage ``access``'s member may decide now; a typed error otherwise (nothing is written)."""
+    if review.status != ReviewStatus.OPEN:
+        raise InvalidReviewTransition(
+            review, _target_of(decision), f"The review is {review.status}; it takes no decisions."
+        )
+    stage = review.stage
+    if stage is None:  # an open review past its last stage: only a corrupted row gets here
+        raise InvalidReviewTransition(review, _target_of(decision), "The review has no stage left to decide.")
+    if not access.has_role(stage["role"]):
+        raise ApiError(
+            "permission_denied",
+            f"The {stage['key']} stage is decided by the {stage['role']} role.",
+            status_code=403,
+            details={"required_roles": [stage["role"]], "stage": stage["key"]},
+        )
+    check_separation(review, access.membership.user, decision)
+    _check_hash(review, sha256)
+    return stage
 
 
 def _target_of(decision: str) -> str:
@@ -339,15 +342,13 @@ def withdraw(access: WorkspaceAccess, review: Review, *, comment: str = "") -> R
     if review.requested_by_id != user.pk:
         access.require_role(Role.ADMIN)
     if review.status != ReviewStatus.OPEN:
-        raise invalid_transition(review, ReviewStatus.WITHDRAWN)
+        raise InvalidReviewTransition(review, ReviewStatus.WITHDRAWN)
     with transaction.atomic():
         _transition(review, ReviewStatus.WITHDRAWN)
         audit.record(
+            review,
             "review.withdraw",
             actor=user,
-            workspace=review.workspace,
-            object_type="review",
-            object_id=review.pk,
             data={"asset": str(review.asset_id), "comment": comment},
         )
         _after_change(review, "review.withdrawn")
@@ -361,7 +362,7 @@ def revoke(
     access.require_role(Role.ADMIN)
     review = Review.objects.select_related("asset", "workspace").get(pk=review.pk)
     if review.status != ReviewStatus.APPROVED:
-        raise invalid_transition(review, ReviewStatus.REJECTED)
+        raise InvalidReviewTransition(review, ReviewStatus.REJECTED)
     if sha256 is not None:
         _check_hash(review, sha256)
     user = access.membership.user
@@ -379,13 +380,13 @@ def revoke(
             sha256=review.asset.sha256,
         )
         _transition(review, ReviewStatus.REJECTED)
-        unpublished = unpublish(review.asset, reason=f"approval revoked: {comment}".strip(": "), actor=user)
+        unpublished = ports.withdraw_everywhere(
+            review.asset, reason=f"approval revoked: {comment}".strip(": "), actor=user
+        )
         audit.record(
+            review,
             "review.revoke",
             actor=user,
-            workspace=review.workspace,
-            object_type="review",
-            object_id=review.pk,
             data={"asset": str(review.asset_id), "comment": comment, "unpublished": unpublished},
         )
         _after_change(review, "review.revoked")
@@ -399,7 +400,7 @@ def reopen(access: WorkspaceAccess, review: Review, *, comment: str = "") -> Rev
     if review.kind != ReviewKind.WORKFLOW:
         raise Conflict("invalid_transition", "An admin attestation cannot be reopened; reject it instead.")
     if review.status != ReviewStatus.APPROVED:
-        raise invalid_transition(review, ReviewStatus.OPEN)
+        raise InvalidReviewTransition(review, ReviewStatus.OPEN)
     user = access.membership.user
     first = review.stages[0]
     try:
@@ -413,15 +414,13 @@ def reopen(access: WorkspaceAccess, review: Review, *, comment: str = "") -> Rev
                 current_role=first["role"],
                 closed_at=None,
             )
-            unpublished = unpublish(
+            unpublished = ports.withdraw_everywhere(
                 review.asset, reason=f"review reopened: {comment}".strip(": "), actor=user
             )
             audit.record(
+                review,
                 "review.reopen",
                 actor=user,
-                workspace=review.workspace,
-                object_type="review",
-                object_id=review.pk,
                 data={
                     "asset": str(review.asset_id),
                     "comment": comment,
@@ -435,26 +434,11 @@ def reopen(access: WorkspaceAccess, review: Review, *, comment: str = "") -> Rev
     return review
 
 
-def unpublish(asset: Asset, *, reason: str, actor: Any) -> int | None:
-    """Take ``asset`` down everywhere it is published; None while no publishing integration exists."""
-    try:
-        from integrations import unpublish_asset
-    except ImportError:
-        # Before issue 7 lands nothing can have been published, so there is nothing to take down.
-        logger.warning(
-            "integrations.unpublish_asset is not available; asset %s has no publications", asset.pk
-        )
-        return None
-    return int(unpublish_asset(asset, reason=reason, actor=actor))
-
-
 # --- side effects ---------------------------------------------------------------------------------------
 
 
 def _after_change(review: Review, event: str, *, notify_stage: bool = False) -> None:
     """Schedule (after commit) the e-mail to the current stage's reviewers and the workspace webhook."""
-    from governance.reviews import tasks
-
     if notify_stage and review.status == ReviewStatus.OPEN:
         review_id, round_, stage = str(review.pk), review.round, review.current_stage
         transaction.on_commit(lambda: tasks.notify_stage_reviewers.send(review_id, round_, stage))
@@ -498,37 +482,33 @@ def queue_webhook(review: Review, event: str) -> WebhookDelivery | None:
 def update_settings(access: WorkspaceAccess, changes: dict[str, Any]) -> WorkflowSettings:
     """Change the workspace's stages, separation option or webhook (admins); the secret is write-only."""
     access.require_role(Role.ADMIN)
+    stages = workflow.validate_stages(changes["stages"]) if "stages" in changes else None
     with transaction.atomic():
         config, _ = WorkflowSettings.objects.select_for_update().get_or_create(
             workspace=access.workspace, defaults={"stages": workflow.default_stages()}
         )
+        url = (changes["webhook_url"] or "") if "webhook_url" in changes else config.webhook_url
+        secret = (changes["webhook_secret"] or "") if "webhook_secret" in changes else None
+        has_secret = bool(secret) if secret is not None else bool(config.webhook_secret_encrypted)
+        if url and not has_secret:
+            raise ApiError("webhook_secret_required", "A webhook URL needs a secret to sign its calls.")
         changed: dict[str, Any] = {}
-        if "stages" in changes:
-            config.stages = workflow.validate_stages(changes["stages"])
-            changed["stages"] = config.stages
+        if stages is not None:
+            config.stages = changed["stages"] = stages
         if "one_stage_per_person" in changes:
-            config.one_stage_per_person = bool(changes["one_stage_per_person"])
-            changed["one_stage_per_person"] = config.one_stage_per_person
+            config.one_stage_per_person = changed["one_stage_per_person"] = bool(
+                changes["one_stage_per_person"]
+            )
         if "share_prompts" in changes:
-            config.share_prompts = bool(changes["share_prompts"])
-            changed["share_prompts"] = config.share_prompts
+            config.share_prompts = changed["share_prompts"] = bool(changes["share_prompts"])
         if "webhook_url" in changes:
-            config.webhook_url = changes["webhook_url"] or ""
-            changed["webhook_url"] = config.webhook_url
-        if "webhook_secret" in changes:
-            secret = changes["webhook_secret"] or ""
+            config.webhook_url = changed["webhook_url"] = url
+        if secret is not None:
             config.webhook_secret_encrypted = secrets.encrypt(secret) if secret else ""
             # The audit log says that the secret changed, never what it is.
             changed["webhook_secret"] = "set" if secret else "cleared"
-        if config.webhook_url and not config.webhook_secret_encrypted:
-            raise ApiError("webhook_secret_required", "A webhook URL needs a secret to sign its calls.")
         config.save()
         audit.record(
-            "settings.reviews",
-            actor=access.membership.user,
-            workspace=access.workspace,
-            object_type="workspace",
-            object_id=access.workspace.pk,
-            data={"changed": changed},
+            access.workspace, "settings.reviews", actor=access.membership.user, data={"changed": changed}
         )
     return config

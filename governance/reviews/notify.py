@@ -18,6 +18,8 @@ from django.utils import timezone
 from governance.reviews import secrets
 from governance.reviews.choices import DecisionKind, DeliveryStatus, ReviewStatus
 from governance.reviews.models import Decision, Review, StageNotification, WebhookDelivery, WorkflowSettings
+from photai_dam.jobs.models import JobOutput
+from photai_dam.workspaces.models import Membership
 
 logger = logging.getLogger(__name__)
 
@@ -117,9 +119,6 @@ def _finish(
 
 def stage_recipients(review: Review) -> list[Any]:
     """Members who may decide the review's current stage: the role, minus separation-of-duties exclusions."""
-    from photai_dam.jobs.models import JobOutput
-    from photai_dam.workspaces.models import Membership
-
     stage = review.stage
     if stage is None:
         return []

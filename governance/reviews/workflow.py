@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from governance import policy
+from governance.reviews.models import WorkflowSettings
 from photai_dam.api.errors import ApiError
 from photai_dam.workspaces.choices import Role
 
@@ -56,8 +58,6 @@ def default_stages() -> list[dict[str, Any]]:
 
 def workspace_stages(workspace: Workspace) -> tuple[list[dict[str, Any]], bool]:
     """The workspace's configured stages and its one-stage-per-person option (defaults when unset)."""
-    from governance.reviews.models import WorkflowSettings
-
     config = WorkflowSettings.objects.filter(workspace=workspace).first()
     if config is None or not config.stages:
         return default_stages(), config.one_stage_per_person if config else True
@@ -66,8 +66,6 @@ def workspace_stages(workspace: Workspace) -> tuple[list[dict[str, Any]], bool]:
 
 def policy_extra_roles(asset: Asset) -> list[str]:
     """Roles that policy adds for this asset (e.g. legal for a flagged prompt term); [] without rules."""
-    from governance import policy
-
     roles = list(policy.extra_review_stages(asset))
     unknown = [r for r in roles if r not in Role.values]
     if unknown:

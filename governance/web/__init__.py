@@ -1,1 +1,1 @@
-"""Server-rendered reviewer and audit web pages (issue 6): no front-end build step, no inline script."""
+"""Server-rendered reviewer and audit web pages: no front-end build step, no inline script."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,9 +21,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from governance import licensing, ports, provenance
 from governance.audit.api.views import export_response, filter_events
-from governance.audit.evidence import event_dict, prompt_hash
+from governance.audit.evidence import event_dict, model_dict, prompt_hash
 from governance.audit.models import AuditEvent
+from governance.ports import PublicationSummary
 from governance.reviews import actions as review_actions
 from governance.reviews.api.views import assigned_to, reviews_queryset
 from governance.reviews.choices import DecisionKind, ReviewStatus
@@ -227,27 +228,15 @@ def _reasons(licence: dict[str, Any] | None) -> list[dict[str, str]]:
 
 
 def _model(key: str) -> dict[str, Any]:
-    from governance.audit.evidence import _model_dict
-
-    return _model_dict(key)
+    return model_dict(key)
 
 
 def _provenance(asset: Asset) -> dict[str, Any] | None:
-    try:
-        from governance.provenance import summary
-    except ImportError:
-        return None
-    result: dict[str, Any] | None = summary(asset)
-    return result
+    return provenance.summary(asset)
 
 
 def _licence(asset: Asset) -> dict[str, Any] | None:
-    try:
-        from governance.licensing import effective_licence
-    except ImportError:
-        return None
-    result: dict[str, Any] = effective_licence(asset).as_dict()
-    return result
+    return licensing.effective_licence(asset).as_dict()
 
 
 @login_required
@@ -330,7 +319,6 @@ def audit_page(request: HttpRequest, slug: str) -> HttpResponse:
             "events": event_rows,
             "filter_error": filter_error,
             "export_query": export_query,
-            "publications_available": content["publications_available"],
         },
     )
 
@@ -353,14 +341,9 @@ def _ai_content(access: WorkspaceAccess, filters: dict[str, str]) -> dict[str, A
         qs = qs.filter(**{"review_status__isnull": True})  # the annotation above
     elif filters["state"]:
         qs = qs.filter(**{"review_status": filters["state"]})
-    publications_for: Callable[[Asset], list[dict[str, Any]]] | None
-    try:
-        from integrations import publications_for
-    except ImportError:
-        publications_for = None
     rows = []
     for asset in qs[: AUDIT_PAGE_ROWS * 2]:
-        published = [_where(p) for p in publications_for(asset)] if publications_for else []
+        published = [_where(p) for p in ports.publications_of(asset)]
         if filters["published"] and not any(filters["published"].lower() in w.lower() for w in published):
             continue
         job = getattr(getattr(asset, "produced_by", None), "job", None)
@@ -378,25 +361,23 @@ def _ai_content(access: WorkspaceAccess, filters: dict[str, str]) -> dict[str, A
         )
         if len(rows) >= AUDIT_PAGE_ROWS:
             break
-    return {"rows": rows, "all_models": all_models, "publications_available": publications_for is not None}
+    return {"rows": rows, "all_models": all_models}
 
 
-def _where(publication: dict[str, Any]) -> str:
-    connection = publication.get("connection")
-    if isinstance(connection, dict):
-        connection = f"{connection.get('name', '')} ({connection.get('kind', '')})"
+def _where(publication: PublicationSummary) -> str:
+    connection = publication["connection"]
     parts = [
-        str(value)
+        value
         for value in (
-            connection,
-            publication.get("channel"),
-            publication.get("territory"),
-            publication.get("status"),
-            publication.get("remote_url"),
+            f"{connection['name']} ({connection['kind']})",
+            publication["channel"],
+            publication["territory"],
+            publication["status"],
+            publication["remote_url"],
         )
         if value
     ]
-    return " · ".join(parts) or json.dumps(publication, sort_keys=True, default=str)[:200]
+    return " · ".join(parts)
 
 
 @login_required

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
@@ -13,6 +13,7 @@ from inference import actions, catalog
 from inference.api.serializers import ModelRecordSerializer
 from inference.models import ModelRecord
 from photai_dam.api.errors import ApiError
+from photai_dam.workspaces.models import Membership
 
 
 class OperationListView(APIView):
@@ -26,16 +27,24 @@ class OperationListView(APIView):
 class ModelListView(generics.ListCreateAPIView):
     """The model registry: every registered model with its licence facts.
 
-    Any signed-in user may list it (editors pick ``params.model`` from it). Registering (POST) needs staff
-    status or the admin role in at least one workspace: the registry is shared by every workspace, and what
-    each workspace may use is decided by policy from the licence facts. A local folder must lie inside
-    PHOTAI_MODEL_ROOTS and hold a diffusers pipeline; its path is shown only to those who may register.
+    Any signed-in user may list it (editors pick ``params.model`` and ``params.style`` from it): the shared
+    models and those owned by their workspaces. Registering (POST) needs staff status or the admin role in
+    at least one workspace; an adapter or segmentation model may name a workspace the user administers as
+    its owner. A local folder must lie inside PHOTAI_MODEL_ROOTS and hold the weights its kind needs; its
+    path is shown only to those who may register.
     """
 
     serializer_class = ModelRecordSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        qs = ModelRecord.objects.all()
+        user = self.request.user
+        if getattr(user, "is_staff", False):
+            qs = ModelRecord.objects.all()
+        else:
+            # Shared models, and those of the workspaces the user belongs to (I4: others' are invisible).
+            member_of = Membership.objects.filter(user_id=int(user.pk or 0)).values("workspace_id")
+            qs = ModelRecord.objects.filter(Q(workspace__isnull=True) | Q(workspace_id__in=member_of))
+        qs = qs.select_related("workspace").prefetch_related("base_models")
         enabled = self.request.query_params.get("enabled")
         if enabled is not None:
             if enabled not in ("true", "false"):

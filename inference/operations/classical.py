@@ -1,4 +1,8 @@
-"""Classical operations: CPU only, no model weights, fully offline."""
+"""Classical operations: CPU only, no model weights, fully offline.
+
+OpenCV and numpy are imported inside the operations that use them: the catalog, and with it the web
+process, imports this module.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from PIL import Image, ImageOps
 
+from inference import pipelines, registry
 from inference.catalog import InputSpec, Operation, register
 from inference.context import RunContext, RunOutput
 from inference.errors import PermanentJobError
@@ -16,6 +21,7 @@ from inference.isolation import StepFailed
 
 if TYPE_CHECKING:
     from photai_dam.assets.models import Asset
+    from photai_dam.workspaces.models import Workspace
 
 SOURCE = InputSpec("source", description="the image to work on")
 
@@ -292,7 +298,9 @@ upscale = register(
             "additionalProperties": False,
         },
         run=_upscale,
-        extra_validation=lambda params, inputs, prompt: _max_output_errors(inputs, params["factor"]),
+        extra_validation=lambda params, inputs, prompt, workspace: _max_output_errors(
+            inputs, params["factor"]
+        ),
     )
 )
 
@@ -410,6 +418,9 @@ def _remove_background(ctx: RunContext) -> list[RunOutput]:
     import numpy as np
 
     source = _rgb(_upright(ctx.source().image))
+    if ctx.params.get("model"):
+        return [_model_cutout(ctx, source, ctx.params["model"])]
+    ctx.progress(5, "GrabCut (no segmentation model for this workspace)")
     scale = min(1.0, GRABCUT_MAX_SIDE / max(source.size))
     work = source.resize(
         (max(1, round(source.width * scale)), max(1, round(source.height * scale))), Image.Resampling.BILINEAR
@@ -438,14 +449,95 @@ def _remove_background(ctx: RunContext) -> list[RunOutput]:
     result = source.convert("RGBA")
     result.putalpha(Image.fromarray(alpha))
     ctx.progress(90, "background removed")
-    return [RunOutput(image=result, format="PNG")]
+    return [RunOutput(image=result, format="PNG", details=_cutout_details("grabcut", None))]
 
 
-def _rect_errors(params: dict[str, Any], inputs: Sequence[Asset], prompt: str) -> dict[str, list[str]]:
+def _cutout_details(method: str, model: dict[str, Any] | None) -> dict[str, Any]:
+    """What the output records, and the C2PA action the manifest builder writes for it."""
+    parameters: dict[str, Any] = {"method": method, **({"model": model} if model else {})}
+    return {
+        "method": method,
+        **({"model": model["key"]} if model else {}),
+        "stages": [
+            {
+                "action": "c2pa.edited",
+                "description": "background removed"
+                + (f" with segmentation model {model['key']}" if model else " with GrabCut"),
+                "parameters": parameters,
+            }
+        ],
+    }
+
+
+def _model_cutout(ctx: RunContext, source: Image.Image, key: str) -> RunOutput:
+    """The matte from the workspace's segmentation model: P(not background) per pixel, soft at the edges;
+    a rectangle or a mask hint still bound it."""
+    import numpy as np
+
+    record = registry.usable_model(key, ctx.workspace_id)
+    problems = registry.reference_errors("model", key, ctx.workspace_id)
+    if record is None or problems or record.kind != "segmentation":
+        raise PermanentJobError(
+            "model_unavailable", "; ".join(problems) or f"{key!r} is not a segmentation model"
+        )
+    ctx.progress(5, f"segmentation model {record.key} ({record.licence_id})")
+    with pipelines.pipeline_for(record) as loaded:
+        ctx.check_cancelled()
+        rgb = np.asarray(source)
+        probability = loaded.pipeline.foreground_probability(rgb)
+    alpha = probability * 255.0
+    rect_param = ctx.params.get("rect")
+    if rect_param is not None:
+        bounded = np.zeros_like(alpha)
+        x, y = round(rect_param["x"] * source.width), round(rect_param["y"] * source.height)
+        w, h = round(rect_param["width"] * source.width), round(rect_param["height"] * source.height)
+        bounded[y : y + h, x : x + w] = alpha[y : y + h, x : x + w]
+        alpha = bounded
+    hint = _mask_array(ctx, source.size)
+    if hint is not None:
+        alpha = np.where(hint >= 192, 255.0, np.where(hint < 64, 0.0, alpha))
+    matte = np.clip(np.rint(alpha), 0, 255).astype(np.uint8)
+    if not (matte >= 128).any():
+        raise PermanentJobError("segmentation_failed", f"model {record.key} found no subject in this image")
+    result = source.convert("RGBA")
+    result.putalpha(Image.fromarray(matte))
+    ctx.progress(90, f"background removed with {record.key}")
+    info = registry.model_info(record, revision=loaded.resolved_revision, weights_hash=loaded.weights_hash)
+    model = {"key": record.key, "weights_hash": loaded.weights_hash, "licence": record.licence_id}
+    return RunOutput(image=result, format="PNG", model=info, details=_cutout_details("segmentation", model))
+
+
+def _rect_errors(
+    params: dict[str, Any], inputs: Sequence[Asset], prompt: str, workspace: Workspace | None
+) -> dict[str, list[str]]:
     rect = params.get("rect")
+    errors: dict[str, list[str]] = {}
     if rect and (rect["x"] + rect["width"] > 1 or rect["y"] + rect["height"] > 1):
-        return {"rect": ["the rectangle must lie inside the image (x + width <= 1, y + height <= 1)"]}
-    return {}
+        errors["rect"] = ["the rectangle must lie inside the image (x + width <= 1, y + height <= 1)"]
+    key = params.get("model")
+    if key and params.get("method") == "grabcut":
+        errors["model"] = ["method grabcut takes no model"]
+    elif key:
+        problems = registry.reference_errors("model", key, workspace)
+        record = registry.usable_model(key, workspace)
+        if not problems and record is not None and record.kind != "segmentation":
+            problems = [f"{key!r} is a {record.kind} model; remove_background takes a segmentation model"]
+        if problems:
+            errors["model"] = problems
+    elif params.get("method") == "model" and registry.segmentation_model_for(workspace) is None:
+        errors["method"] = ["this workspace has no segmentation model; register one or use grabcut"]
+    return errors
+
+
+def _segmentation_default(
+    params: dict[str, Any], inputs: Sequence[Asset], workspace: Workspace | None
+) -> dict[str, Any]:
+    """The saved job names the segmentation model that will run (the workspace's own, else a shared one),
+    so the job, its licence and its manifest say which; none means GrabCut."""
+    if params.get("model") or params.get("method") == "grabcut":
+        return params
+    record = registry.segmentation_model_for(workspace)
+    return {**params, "model": record.key} if record is not None else params
 
 
 remove_background = register(
@@ -453,7 +545,8 @@ remove_background = register(
         name="remove_background",
         kind="classical",
         queue="cpu",
-        description="Cut the subject out (GrabCut) as a PNG with transparency, from a rectangle around it "
+        description="Cut the subject out as a PNG with transparency: with the workspace's segmentation "
+        "model when it has one (params.model, or the default), else GrabCut from a rectangle around it "
         "(fractions of the image), a mask hint, or by default the image less a small margin.",
         inputs=(SOURCE, MASK_HINT),
         params_schema={
@@ -466,11 +559,19 @@ remove_background = register(
                     "additionalProperties": False,
                 },
                 "iterations": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5},
+                "method": {
+                    "type": "string",
+                    "enum": ["auto", "model", "grabcut"],
+                    "default": "auto",
+                    "description": "auto: the segmentation model when one is registered, else GrabCut.",
+                },
+                "model": {"type": "string", "maxLength": 100, "description": "A segmentation model's key."},
             },
             "additionalProperties": False,
         },
         run=_remove_background,
         extra_validation=_rect_errors,
+        complete_params=_segmentation_default,
     )
 )
 
@@ -505,7 +606,9 @@ def _recolor(ctx: RunContext) -> list[RunOutput]:
     return [_same_format(ctx, image)]
 
 
-def _recolor_errors(params: dict[str, Any], inputs: Sequence[Asset], prompt: str) -> dict[str, list[str]]:
+def _recolor_errors(
+    params: dict[str, Any], inputs: Sequence[Asset], prompt: str, workspace: Workspace | None
+) -> dict[str, list[str]]:
     if params.get("hue", 0) == 0 and params.get("saturation", 1) == 1:
         return {"params": ["give a hue shift or a saturation factor other than 1: nothing would change"]}
     return {}

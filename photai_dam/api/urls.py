@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from governance.audit.api.views import AuditEventViewSet, EvidenceView  # issue 6
-from governance.provenance.api.views import VerifyView  # issue 4
-from governance.reviews.api.views import AssetReviewsView, ReviewViewSet, WorkflowSettingsView  # issue 6
+from governance.audit.api.views import AuditEventViewSet, EvidenceView
+from governance.provenance.api.views import VerifyView
+from governance.reviews.api.views import AssetReviewsView, ReviewViewSet, WorkflowSettingsView
 from inference.api.views import ModelListView, OperationListView
 from photai_dam.assets.api.views import AssetViewSet
 from photai_dam.jobs.api.views import JobViewSet
@@ -25,30 +25,30 @@ class Router(SimpleRouter):
 workspace_router = Router()
 workspace_router.register("assets", AssetViewSet, basename="asset")
 workspace_router.register("jobs", JobViewSet, basename="job")
-workspace_router.register("reviews", ReviewViewSet, basename="review")  # issue 6
-workspace_router.register("audit", AuditEventViewSet, basename="audit-event")  # issue 6
+workspace_router.register("reviews", ReviewViewSet, basename="review")
+workspace_router.register("audit", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
     re_path(r"^workspaces/?$", MyWorkspacesView.as_view(), name="my-workspaces"),
     re_path(r"^operations/?$", OperationListView.as_view(), name="operations"),
     re_path(r"^models/?$", ModelListView.as_view(), name="models"),
-    re_path(r"^verify/?$", VerifyView.as_view(), name="verify"),  # issue 4
+    re_path(r"^verify/?$", VerifyView.as_view(), name="verify"),
     re_path(
         r"^workspaces/(?P<slug>[-\w]+)/assets/(?P<pk>[^/.]+)/reviews/?$",
         AssetReviewsView.as_view(),
         name="asset-reviews",
-    ),  # issue 6
+    ),
     re_path(
         r"^workspaces/(?P<slug>[-\w]+)/assets/(?P<pk>[^/.]+)/evidence/?$",
         EvidenceView.as_view(),
         name="asset-evidence",
-    ),  # issue 6
+    ),
     re_path(
         r"^workspaces/(?P<slug>[-\w]+)/review-settings/?$",
         WorkflowSettingsView.as_view(),
         name="review-settings",
-    ),  # issue 6
+    ),
     path("workspaces/<slug:slug>/", include(workspace_router.urls)),
-    path("workspaces/<slug:slug>/", include("governance.licensing.api.urls")),  # licences, policy (issue 5)
-    path("workspaces/<slug:slug>/", include("integrations.api.urls")),  # connections, publications (issue 7)
+    path("workspaces/<slug:slug>/", include("governance.licensing.api.urls")),  # licences, policy
+    path("workspaces/<slug:slug>/", include("integrations.api.urls")),  # connections, publications
 ]

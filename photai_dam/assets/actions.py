@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from governance import audit
+from photai_dam import ports
 from photai_dam.api.errors import Conflict
 from photai_dam.assets.choices import EXTENSION_BY_MIME, Origin, Relationship
 from photai_dam.assets.imaging import inspect_image
 from photai_dam.assets.models import Asset, AssetParent
+from photai_dam.jobs.models import Job, JobOutput
+from photai_dam.values import FinalisedOutput, OutputSpec
 from photai_dam.workspaces.access import WorkspaceAccess
 from photai_dam.workspaces.choices import Role
-
-if TYPE_CHECKING:
-    from governance.finalise import FinalisedOutput, OutputSpec
-    from photai_dam.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +32,6 @@ def _save_file(asset: Asset, data: bytes) -> None:
 def _discard_file(name: str | None) -> None:
     if not name:
         return
-    from django.core.files.storage import default_storage
-
     try:
         default_storage.delete(name)
     except OSError:
@@ -45,12 +42,10 @@ def ingest_upload(
     access: WorkspaceAccess, *, data: bytes, title: str = "", licence: dict[str, Any] | None = None
 ) -> Asset:
     """Store an uploaded image after it decoded as an accepted type and size; refuse anything else."""
-    from governance import licensing
-
     access.require_role(Role.EDITOR, Role.ADMIN)
     facts = inspect_image(data)
     # Refuse a malformed licence before anything touches storage.
-    licence = licensing.validate_licence(licence)
+    licence = ports.validate_licence(licence)
     asset = Asset(
         workspace=access.workspace,
         title=title[:300],
@@ -66,13 +61,11 @@ def ingest_upload(
     try:
         with transaction.atomic():
             asset.save()
-            licensing.record_licence(asset=asset, data=licence, actor=access.membership.user, source="upload")
-            audit.record(
+            ports.record_licence(asset=asset, data=licence, actor=access.membership.user, source="upload")
+            ports.record_audit(
+                asset,
                 "asset.upload",
                 actor=access.membership.user,
-                workspace=access.workspace,
-                object_type="asset",
-                object_id=asset.pk,
                 data={"sha256": asset.sha256, "mime_type": asset.mime_type, "size": asset.size},
             )
     except BaseException:
@@ -83,9 +76,6 @@ def ingest_upload(
 
 def store_output(*, job: Job, index: int, spec: OutputSpec, result: FinalisedOutput) -> Asset:
     """Store a finalised job output as a new asset with its lineage, exactly once per (job, index)."""
-    from governance import provenance
-    from photai_dam.jobs.models import JobOutput
-
     origin = _origin_for(spec)
     asset = Asset(
         id=spec.asset_id,
@@ -113,12 +103,10 @@ def store_output(*, job: Job, index: int, spec: OutputSpec, result: FinalisedOut
                 for i, (source, role) in enumerate(spec.sources)
             )
             JobOutput.objects.create(job=job, asset=asset, index=index)
-            provenance.record_output(asset=asset, spec=spec, result=result)
-            audit.record(
+            ports.record_provenance(asset=asset, spec=spec, result=result)
+            ports.record_audit(
+                asset,
                 "asset.output",
-                workspace=job.workspace,
-                object_type="asset",
-                object_id=asset.pk,
                 data={
                     "job": str(job.pk),
                     "index": index,
@@ -154,12 +142,10 @@ def delete_asset(access: WorkspaceAccess, asset: Asset) -> None:
     name = asset.file.name
     try:
         with transaction.atomic():
-            audit.record(
+            ports.record_audit(
+                asset,
                 "asset.delete",
                 actor=access.membership.user,
-                workspace=access.workspace,
-                object_type="asset",
-                object_id=asset.pk,
                 data={"sha256": asset.sha256},
             )
             asset.delete()

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from governance import audit
+from photai_dam import ports
 from photai_dam.api.errors import Conflict, Unprocessable
 from photai_dam.assets.models import Asset
 from photai_dam.jobs.choices import FINISHED, TRANSITIONS, JobStatus
@@ -50,16 +50,13 @@ def create_job(
     prompt: str = "",
 ) -> Job:
     """Validate, run policy, save the job, and send it to its queue once the transaction commits."""
-    from governance import policy
-    from inference import catalog, tasks
-
     access.require_role(Role.EDITOR, Role.ADMIN)
-    op = catalog.get_operation(operation)
+    op = ports.find_operation(operation)
     if op is None:
         raise Unprocessable(
             "unknown_operation",
             f"There is no operation {operation!r}.",
-            details={"operations": catalog.operation_names()},
+            details={"operations": ports.operation_names()},
         )
     input_ids = [_normalise_id(str(i)) for i in inputs]
     assets_by_id = {
@@ -75,8 +72,8 @@ def create_job(
             "input_not_found", "Some inputs are not assets of this workspace.", details={"missing": missing}
         )
     ordered = [assets_by_id[i] for i in input_ids if i is not None]
-    clean_params = op.validate(params=params, inputs=ordered, prompt=prompt)
-    reasons = policy.check_job_request(
+    clean_params = op.validate(params=params, inputs=ordered, prompt=prompt, workspace=access.workspace)
+    reasons = ports.check_job_request(
         workspace=access.workspace, operation=op, inputs=ordered, params=clean_params, prompt=prompt
     )
     if reasons:
@@ -99,15 +96,13 @@ def create_job(
             JobInput(job=job, asset=asset, role=role, position=i)
             for i, (asset, role) in enumerate(zip(ordered, roles, strict=True))
         )
-        audit.record(
+        ports.record_audit(
+            job,
             "job.create",
             actor=access.membership.user,
-            workspace=access.workspace,
-            object_type="job",
-            object_id=job.pk,
             data={"operation": op.name, "inputs": [str(a.pk) for a in ordered], "params": clean_params},
         )
-        transaction.on_commit(lambda: tasks.enqueue_job(job))
+        transaction.on_commit(lambda: ports.enqueue_job(job))
     return job
 
 
@@ -124,13 +119,7 @@ def cancel_job(access: WorkspaceAccess, job: Job) -> Job:
         if transition(
             job, JobStatus.CANCELLED, error_code="cancelled", error_message="Cancelled by a person."
         ):
-            audit.record(
-                "job.cancel",
-                actor=access.membership.user,
-                workspace=job.workspace,
-                object_type="job",
-                object_id=job.pk,
-            )
+            ports.record_audit(job, "job.cancel", actor=access.membership.user)
             return job
     raise Conflict("invalid_transition", "The job changed state while cancelling; try again.")
 

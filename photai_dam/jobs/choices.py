@@ -28,3 +28,4 @@ FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED
 class InputRole(models.TextChoices):
     SOURCE = "source", "Source"  # the image being edited
     MASK = "mask", "Mask"  # white where the operation applies
+    STYLE = "style", "Style reference"  # an image whose look the output takes (style_transfer)

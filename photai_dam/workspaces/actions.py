@@ -6,20 +6,14 @@ from typing import Any
 
 from django.db import transaction
 
-from governance import audit
+from photai_dam import ports
 from photai_dam.workspaces.models import Membership, Workspace
 
 
 def create_workspace(*, slug: str, name: str, actor: Any = None) -> Workspace:
     with transaction.atomic():
         workspace = Workspace.objects.create(slug=slug, name=name)
-        audit.record(
-            "workspace.create",
-            actor=actor,
-            workspace=workspace,
-            object_type="workspace",
-            object_id=workspace.pk,
-        )
+        ports.record_audit(workspace, "workspace.create", actor=actor)
     return workspace
 
 
@@ -35,12 +29,11 @@ def set_membership(*, workspace: Workspace, user: Any, roles: list[str], actor: 
         membership.roles = roles
         membership.full_clean()
         membership.save()
-        audit.record(
+        ports.record_audit(
+            membership,
             "member.add" if created else "member.roles",
             actor=actor,
             workspace=workspace,
-            object_type="membership",
-            object_id=membership.pk,
             data={"user": user.username, "roles": roles, "before": before},
         )
     return membership

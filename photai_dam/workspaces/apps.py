@@ -9,4 +9,4 @@ class WorkspacesConfig(AppConfig):
     verbose_name = "Workspaces and members"
 
     def ready(self) -> None:
-        from photai_dam import checks  # noqa: F401  (registers system checks)
+        from photai_dam import checks  # noqa: F401  (registers the system checks once the apps are loaded)

@@ -117,18 +117,11 @@ def test_evidence_bundle_names_everything_an_auditor_needs(
     assert {"asset.output", "review.submit", "review.approve"} <= {
         e["action"] for e in bundle["audit_events"]
     }
-    # sections owned by other packages are present when they exist, and named when they do not
-    for section, key in (
-        ("licences.effective", None),
-        ("manifest", "manifest"),
-        ("publications", "publications"),
-    ):
-        if section in bundle["unavailable"]:
-            assert key is None or bundle[key] is None
-        elif key is not None:
-            assert bundle[key] is not None
-    if "licences.effective" not in bundle["unavailable"]:
-        assert isinstance(bundle["licences"]["effective"], dict)
+    # every section is there: publications and model licences come through governance's ports
+    assert bundle["unavailable"] == []
+    assert isinstance(bundle["licences"]["effective"], dict)
+    assert bundle["manifest"]["recorded"] is True
+    assert bundle["publications"] == []
 
 
 def test_evidence_is_admin_only_and_isolated(editor, outsider, admin_member, make_output):

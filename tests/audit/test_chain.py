@@ -14,6 +14,7 @@ from django.db import connection, connections
 from governance import audit
 from governance.audit.chain import GENESIS_HASH, verify_chain
 from governance.audit.models import AuditEvent
+from photai_dam.workspaces.models import Membership
 from tests.plugins.services import require_or_skip
 
 
@@ -38,6 +39,43 @@ def test_the_chain_links_each_event_to_the_previous_one(workspace, editor, uploa
     for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     assert {"workspace.create", "member.add", "asset.upload", "licence.set"} <= {e.action for e in events}
+
+
+@pytest.mark.django_db
+def test_record_derives_workspace_type_and_id_from_the_row(workspace, editor):
+    membership = Membership.objects.get(workspace=workspace, user=editor.user)
+
+    # the row form: workspace, object type and id come from the row
+    derived = audit.record(membership, "test.derived", actor=editor.user, data={"n": 1})
+    # the keyword form names them; both write the same event
+    named = audit.record(
+        "test.named",
+        actor=editor.user,
+        workspace=workspace,
+        object_type="membership",
+        object_id=membership.pk,
+        data={"n": 1},
+    )
+    # a workspace is its own workspace; a keyword given wins over the derived value
+    of_workspace = audit.record(workspace, "test.workspace", object_id="custom")
+
+    for event in (derived, named):
+        assert (event.workspace_slug, event.object_type, event.object_id, event.actor_label) == (
+            "acme",
+            "membership",
+            str(membership.pk),
+            "ed",
+        )
+    assert (of_workspace.workspace_slug, of_workspace.object_type, of_workspace.object_id) == (
+        "acme",
+        "workspace",
+        "custom",
+    )
+    assert verify_chain() is None
+    with pytest.raises(TypeError):
+        audit.record(membership)  # a row without an action
+    with pytest.raises(TypeError):
+        audit.record("test.x", "test.y")  # two actions
 
 
 @pytest.mark.django_db

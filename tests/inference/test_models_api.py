@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from governance.audit.models import AuditEvent
-from inference import registry
+from inference import pipelines, registry
 from inference.models import ModelRecord
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +40,15 @@ def test_seeded_public_models_carry_their_model_cards_licences(editor):
     # the non-commercial model is registered but not usable until someone licenses it
     assert models["flux1-dev"]["enabled"] is False
     assert "flux1-dev" not in _models(editor.client, "?enabled=true")
-    assert sorted(models["sd15"]["operations"]) == ["image_to_image", "inpaint", "text_to_image", "variants"]
-    assert models["sd-x4-upscaler"]["operations"] == ["upscale_x4"]
+    assert sorted(models["sd15"]["operations"]) == [
+        "image_to_image",
+        "inpaint",
+        "restore",
+        "style_transfer",
+        "text_to_image",
+        "variants",
+    ]
+    assert models["sd-x4-upscaler"]["operations"] == ["restore", "upscale_x4"]
 
 
 def test_get_model_is_the_registry_lookup_others_call():
@@ -250,11 +257,13 @@ def test_the_operation_catalog_lists_every_operation_with_its_schema(editor):
         "inpaint",
         "variants",
         "upscale_x4",
+        "restore",
+        "style_transfer",
     }
-    for name in ("text_to_image", "image_to_image", "inpaint", "variants", "upscale_x4"):
+    for name in ("text_to_image", "image_to_image", "inpaint", "variants", "upscale_x4", "style_transfer"):
         assert (operations[name]["kind"], operations[name]["queue"]) == ("generative", "gpu")
         assert "model" in operations[name]["params_schema"]["properties"]
-    for name in ("crop", "convert", "upscale", "remove_object", "remove_background", "recolor"):
+    for name in ("crop", "convert", "upscale", "remove_object", "remove_background", "recolor", "restore"):
         assert (operations[name]["kind"], operations[name]["queue"]) == ("classical", "cpu")
     assert [i["role"] for i in operations["inpaint"]["inputs"]] == ["source", "mask"]
     assert operations["text_to_image"]["prompt"] == "required"
@@ -283,13 +292,18 @@ def test_register_tiny_models_builds_and_registers_them_once(settings, tmp_path)
     call_command("register_tiny_models", stdout=io.StringIO())  # idempotent
 
     records = ModelRecord.objects.filter(key__startswith="tiny-").order_by("key")
-    assert [(r.key, r.pipeline_task) for r in records] == [
-        ("tiny-img2img", "image_to_image"),
-        ("tiny-inpaint", "inpainting"),
-        ("tiny-sd", "text_to_image"),
-        ("tiny-upscaler", "upscaling"),
+    assert [(r.key, r.kind, r.pipeline_task) for r in records] == [
+        ("tiny-img2img", "base", "image_to_image"),
+        ("tiny-inpaint", "base", "inpainting"),
+        ("tiny-matting", "segmentation", ""),
+        ("tiny-sd", "base", "text_to_image"),
+        ("tiny-style", "lora", ""),
+        ("tiny-upscaler", "base", "upscaling"),
     ]
-    assert all((Path(r.local_path) / "model_index.json").is_file() for r in records)
+    assert all((Path(r.local_path) / "model_index.json").is_file() for r in records if r.kind == "base")
+    style = records.get(key="tiny-style")
+    assert list(style.base_models.values_list("key", flat=True)) == ["tiny-sd"]
+    assert style.weights_hash == pipelines.file_digest(Path(style.local_path) / style.weight_name)
 
 
 def test_listing_models_takes_a_fixed_number_of_queries(editor, django_assert_max_num_queries):
@@ -303,8 +317,8 @@ def test_listing_models_takes_a_fixed_number_of_queries(editor, django_assert_ma
             commercial_use_allowed=True,
         )
 
-    # auth token + membership check (can the caller see local paths?) + count + page
-    with django_assert_max_num_queries(5):
+    # auth token + membership check (can the caller see local paths?) + count + page + base models
+    with django_assert_max_num_queries(6):
         response = editor.client.get("/api/v1/models")
 
     assert response.status_code == 200

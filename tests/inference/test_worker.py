@@ -351,6 +351,8 @@ def test_the_bench_script_runs_in_dry_mode(tmp_path):
     assert "ratio cold / warm:" in result.stdout
     assert "UNet steps/s" in result.stdout
     assert "SDXL UNet: 2567M parameters" in result.stdout
+    assert "ratio reload / switch:" in result.stdout
+    assert "set_adapters switches at full size" in result.stdout
 
 
 HUB_PROBE = """

@@ -168,7 +168,7 @@ def test_revoking_the_licence_unpublishes_through_the_sweep(
     publication = wait_for_publication(editor.client, publish(editor, asset["id"], space["id"]).json()["id"])
     assert publication["status"] == "live"
 
-    # when its licence is revoked (issue 5 enforces it at once, calling integrations.unpublish_asset)
+    # when its licence is revoked (enforced at once, through governance's withdrawal port)
     response = editor.client.post(
         f"/api/v1/workspaces/acme/assets/{asset['id']}/licence/revoke",
         {"reason": "photographer withdrew"},

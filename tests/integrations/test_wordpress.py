@@ -184,7 +184,7 @@ def test_an_ai_output_goes_out_with_its_disclosure_and_its_signed_bytes(
     served = httpx.get(media["source_url"], timeout=30).content
     assert served == stored_bytes(str(output.pk))
     assert publication["sha256"] == output.sha256
-    # what a visitor downloads from WordPress still proves what it is (issue 4's verify)
+    # what a visitor downloads from WordPress still proves what it is (verify)
     from governance import provenance
 
     verified = provenance.verify_bytes(served)

@@ -42,6 +42,7 @@ def tiny_models(db: None, settings: Any, tiny_model_root: Path) -> Iterator[dict
         "variants": "tiny-sd",
         "inpaint": "tiny-inpaint",
         "upscale_x4": "tiny-upscaler",
+        "style_transfer": "tiny-sd",
     }
     records = {
         key: ModelRecord.objects.create(
@@ -57,3 +58,67 @@ def tiny_models(db: None, settings: Any, tiny_model_root: Path) -> Iterator[dict
         for task, key in TINY_KEYS.items()
     }
     yield records
+
+
+@pytest.fixture(scope="session")
+def tiny_adapter_folders(tiny_model_root: Path) -> dict[str, Path]:
+    """A tiny LoRA (two), IP-Adapter and Segformer for the tiny models, built once per session."""
+    from fixtures.tiny_models import build_adapters
+
+    return build_adapters(tiny_model_root)
+
+
+@pytest.fixture
+def tiny_adapters(
+    tiny_models: dict[str, Any], tiny_adapter_folders: dict[str, Path], workspace: Any
+) -> dict[str, Any]:
+    """Registry entries for them: ``acme-style`` (a LoRA of workspace acme, trigger word "acmestyle"),
+    ``shared-style`` (a LoRA every workspace may use), ``tiny-ip-adapter`` (shared) and
+    ``acme-matting`` (acme's segmentation model). Weights hashes as registration computes them."""
+    from fixtures.tiny_models import IP_ADAPTER_WEIGHT_NAME, LORA_WEIGHT_NAME
+    from inference import pipelines
+    from inference.models import ModelRecord
+
+    base = tiny_models["tiny-sd"]
+
+    def adapter(key: str, kind: str, folder: Path, weight_name: str, **fields: Any) -> Any:
+        record = ModelRecord.objects.create(
+            key=key,
+            name=key,
+            kind=kind,
+            local_path=str(folder),
+            revision="test-1",
+            weight_name=weight_name,
+            weights_hash=pipelines.file_digest(folder / weight_name),
+            licence_id="apache-2.0",
+            commercial_use_allowed=True,
+            **fields,
+        )
+        record.base_models.set([base])
+        return record
+
+    return {
+        "acme-style": adapter(
+            "acme-style",
+            "lora",
+            tiny_adapter_folders["lora"],
+            LORA_WEIGHT_NAME,
+            workspace=workspace,
+            trigger_words=["acmestyle"],
+        ),
+        "shared-style": adapter("shared-style", "lora", tiny_adapter_folders["lora-2"], LORA_WEIGHT_NAME),
+        "tiny-ip-adapter": adapter(
+            "tiny-ip-adapter", "ip_adapter", tiny_adapter_folders["ip_adapter"], IP_ADAPTER_WEIGHT_NAME
+        ),
+        "acme-matting": ModelRecord.objects.create(
+            key="acme-matting",
+            name="Acme matting",
+            kind="segmentation",
+            local_path=str(tiny_adapter_folders["segmentation"]),
+            revision="test-1",
+            weights_hash=pipelines.weights_hash(tiny_adapter_folders["segmentation"]),
+            licence_id="apache-2.0",
+            commercial_use_allowed=True,
+            workspace=workspace,
+        ),
+    }

@@ -148,7 +148,7 @@ def approved_upload(
     upload: Callable[..., dict[str, Any]], admin_member: Any
 ) -> Callable[..., dict[str, Any]]:
     """Upload an image with an owned licence (every channel, worldwide) and have an admin approve it for
-    use through the reviews API: the state the publish gate checks (issues 5 and 6)."""
+    use through the reviews API: the state the publish gate checks."""
     from fixtures import licences
 
     def _make(data: bytes | None = None, *, title: str = "Red bicycle") -> dict[str, Any]:
@@ -186,7 +186,7 @@ def wait_for_publication(
 def approved_ai_output(
     make_output: Any, submit: Any, decide: Any, brand_reviewer: Any, legal_reviewer: Any, admin_member: Any
 ) -> Callable[..., Any]:
-    """A real AI output (finalised: watermark + C2PA, issue 4) of a licensed source, made by a commercial
+    """A real AI output (finalised: watermark + C2PA) of a licensed source, made by a commercial
     model and approved by the brand and legal stages through the reviews API: publishable by the gate."""
 
     def _make() -> Any:

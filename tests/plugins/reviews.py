@@ -79,7 +79,7 @@ def decide() -> Callable[..., Any]:
 
 @pytest.fixture
 def live_publication() -> Callable[..., Any]:
-    """A publication of ``asset`` that a connector reports live (the state issue 7's publish actor leaves)."""
+    """A publication of ``asset`` that a connector reports live (the state the publish actor leaves)."""
 
     def _live(asset: Asset, *, name: str = "Main blog", channel: str = "web") -> Any:
         from django.utils import timezone

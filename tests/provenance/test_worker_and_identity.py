@@ -170,7 +170,7 @@ def test_ensure_signing_identity_creates_a_trusted_local_chain_once(workspace, e
 
 
 def test_system_checks_name_signing_misconfiguration(settings, tmp_path):
-    from governance.provenance.system_checks import check_signing_settings
+    from governance.provenance.checks import check_signing_settings
 
     assert check_signing_settings(None) == []  # the session's identity and anchor are fine
 

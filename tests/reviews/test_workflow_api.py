@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from governance import reviews
+from governance import ports, reviews
 from governance.audit.models import AuditEvent
 from photai_dam.assets.models import Asset
 
@@ -279,16 +279,14 @@ def test_the_requester_withdraws_and_may_then_resubmit(
 def test_an_admin_revoking_an_approval_unpublishes_the_asset(
     monkeypatch, admin_member, brand_reviewer, legal_reviewer, make_output, submit, decide
 ):
-    import integrations
-
     calls = []
 
     def unpublish_asset(asset, *, reason, actor=None):
         calls.append((asset.pk, reason, actor.username if actor else None))
         return 2
 
-    # the integrations package (issue 7) provides this; the test observes that revocation calls it
-    monkeypatch.setattr(integrations, "unpublish_asset", unpublish_asset, raising=False)
+    # integrations implements governance's withdrawal port; the test observes that revocation calls it
+    monkeypatch.setattr(ports.withdraw_everywhere, "implementation", unpublish_asset)
     output = make_output()
     review = submit(output).json()
     decide(brand_reviewer, review["id"], "approve", output.sha256)
@@ -310,14 +308,11 @@ def test_an_admin_revoking_an_approval_unpublishes_the_asset(
 def test_an_admin_reopens_an_approved_review_for_a_new_round(
     monkeypatch, admin_member, editor, brand_reviewer, legal_reviewer, make_output, submit, decide
 ):
-    import integrations
-
     calls = []
     monkeypatch.setattr(
-        integrations,
-        "unpublish_asset",
+        ports.withdraw_everywhere,
+        "implementation",
         lambda asset, *, reason, actor=None: calls.append(reason) or 0,
-        raising=False,
     )
     output = make_output()
     review = submit(output).json()

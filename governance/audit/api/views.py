@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -148,8 +149,6 @@ class EvidenceView(WorkspaceScopedMixin, generics.GenericAPIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request, slug: str, pk: str) -> Response:
-        import uuid
-
         self.access.require_role(Role.ADMIN)
         try:
             asset_id = uuid.UUID(pk)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.licensing import actions
+from governance import ports
+from governance.gate import publishability
+from governance.licensing import actions, effective_licence
 from governance.licensing.api.serializers import (
     LicenceInputSerializer,
     LicenceRecordSerializer,
@@ -84,8 +83,6 @@ class AssetLicenceViewSet(WorkspaceViewSet):
 
     @extend_schema(responses={200: OpenApiResponse(description="The effective licence and its derivation")})
     def effective(self, request: Request, slug: str, pk: str) -> Response:
-        from governance.licensing import effective_licence
-
         return Response(effective_licence(self._asset()).as_dict())
 
     @extend_schema(
@@ -99,8 +96,6 @@ class AssetLicenceViewSet(WorkspaceViewSet):
         responses={200: PublishabilitySerializer},
     )
     def publishability(self, request: Request, slug: str, pk: str) -> Response:
-        from governance.gate import publishability
-
         asset = self._asset()
         channel, territory = self._target(request)
         answer = publishability(asset, channel=channel, territory=territory)
@@ -110,8 +105,10 @@ class AssetLicenceViewSet(WorkspaceViewSet):
         params = request.query_params
         connection_id = params.get("connection")
         if connection_id:
-            connection = _connection(self.access.workspace, connection_id)
-            channel, territory = str(connection.channel), str(connection.territory or WORLDWIDE)
+            target = ports.connection_target(self.access.workspace, connection_id)
+            if target is None:  # another workspace's connection is indistinguishable from a missing one (I4)
+                raise ApiError("not_found", "No such connection.", status_code=404)
+            channel, territory = target[0], target[1] or WORLDWIDE
         else:
             channel, territory = params.get("channel", ""), params.get("territory", "")
         errors: dict[str, list[str]] = {}
@@ -130,23 +127,6 @@ class AssetLicenceViewSet(WorkspaceViewSet):
                 details={"fields": errors},
             )
         return channel, territory
-
-
-def _connection(workspace: Any, connection_id: str) -> Any:
-    try:
-        from integrations.models import Connection
-    except ImportError:
-        raise ApiError(
-            "connections_unavailable", "Connections are not installed; pass channel and territory."
-        ) from None
-    try:
-        key = uuid.UUID(connection_id)
-    except ValueError:
-        raise ApiError("not_found", "No such connection.", status_code=404) from None
-    connection = Connection.objects.filter(workspace=workspace, pk=key).first()
-    if connection is None:  # another workspace's connection is indistinguishable from a missing one (I4)
-        raise ApiError("not_found", "No such connection.", status_code=404)
-    return connection
 
 
 class WorkspacePolicyViewSet(WorkspaceViewSet):

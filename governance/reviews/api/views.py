@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -22,6 +23,7 @@ from governance.reviews.models import Decision, Review, WorkflowSettings
 from photai_dam.api.errors import ApiError, not_found
 from photai_dam.api.scoping import WorkspaceScopedMixin, WorkspaceViewSet
 from photai_dam.assets.models import Asset
+from photai_dam.jobs.models import JobOutput
 from photai_dam.workspaces.choices import Role
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -35,8 +37,6 @@ def reviews_queryset() -> QuerySet[Review]:
 
 def assigned_to(queryset: QuerySet[Review], access: Any) -> QuerySet[Review]:
     """Open reviews whose current stage the member may decide now (role, and not excluded by SoD)."""
-    from photai_dam.jobs.models import JobOutput
-
     user_id = access.membership.user_id
     created_jobs_outputs = JobOutput.objects.filter(job__created_by_id=user_id).values("asset_id")
     decided_now = Decision.objects.filter(reviewer_id=user_id)
@@ -130,8 +130,6 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceV
 
 
 def _uuid_or_404(value: str, what: str) -> str:
-    import uuid
-
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:

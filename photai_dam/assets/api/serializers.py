@@ -5,6 +5,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from photai_dam import ports
 from photai_dam.api import parsers
 from photai_dam.api.errors import ApiError
 from photai_dam.assets.models import Asset
@@ -49,8 +50,7 @@ class AssetSerializer(serializers.ModelSerializer):
         return reverse("asset-download", kwargs={"slug": self.context["workspace"].slug, "pk": asset.pk})
 
     def get_licence(self, asset: Asset) -> dict[str, Any] | None:
-        current = [r for r in asset.licence_records.all() if r.is_current]
-        return current[0].data if current else None
+        return ports.current_licence(asset)
 
 
 class AssetUploadSerializer(serializers.Serializer):

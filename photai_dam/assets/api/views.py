@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.licensing.models import LicenceRecord
+from photai_dam import ports
 from photai_dam.api.errors import ApiError
 from photai_dam.api.scoping import WorkspaceViewSet
 from photai_dam.assets import actions
@@ -34,7 +34,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceVi
             .select_related("created_by")
             .prefetch_related(
                 Prefetch("parent_links", queryset=AssetParent.objects.order_by("position")),
-                Prefetch("licence_records", queryset=LicenceRecord.objects.filter(is_current=True)),
+                ports.current_licence_prefetch(),
             )
         )
         params = self.request.query_params

@@ -8,6 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from governance.licensing.enforcement import sweep
+from governance.licensing.tasks import sweep_licences_periodically
+
 
 class Command(BaseCommand):
     help = "Unpublish and mark assets whose effective licence expired or was revoked; warn before expiry."
@@ -22,12 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["schedule"]:
-            from governance.licensing.tasks import sweep_licences_periodically
-
             sweep_licences_periodically.send()
             self.stdout.write("Scheduled the periodic licence sweep.")
             return
-        from governance.licensing.enforcement import sweep
 
         result = sweep()
         self.stdout.write(json.dumps(result.as_dict(), indent=2))

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from governance.provenance import verify_bytes
+from governance.provenance import verify
 from photai_dam.api.errors import ApiError
 from photai_dam.assets.imaging import inspect_image
 
@@ -39,10 +39,8 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["as_user"]).first()
             if user is None:
                 raise CommandError(f"no user {options['as_user']!r}")
-            result = verify_bytes(data, user=user)
+            result = verify.verify_bytes(data, user=user)
         else:
             # Whoever can run manage.py on the server can read the database anyway.
-            from governance.provenance.verify import verify_bytes as verify_with
-
-            result = verify_with(data, member_of=lambda workspace: True)
+            result = verify.verify_bytes(data, member_of=lambda workspace: True)
         self.stdout.write(json.dumps(result, indent=2, default=str))
