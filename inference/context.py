@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,8 @@ class RunContext:
     cancelled: Callable[[], bool]
     # The job's workspace: registry entries it names are looked up as that workspace sees them.
     workspace_id: int | None = None
-    # time.monotonic() after which the job's time limit has passed (None: no limit known).
+    # time.monotonic() after which the job's time limit has passed (None: no limit known); native steps
+    # run through run_native are stopped there.
     deadline: float | None = None
 
     def source(self) -> InputImage:
@@ -63,3 +65,16 @@ class RunContext:
 
     def progress(self, percent: int, message: str | None = None) -> None:
         self.report(percent, message)
+
+    def run_native(self, step: Callable[..., Any], *args: Any, what: str) -> Any:
+        """Run a native step whose cost its input does not bound where the deadline can stop it
+        (``inference.isolation``); a step that fails raises isolation.StepFailed."""
+        from inference.isolation import run_isolated
+
+        return run_isolated(
+            step,
+            *args,
+            deadline=math.inf if self.deadline is None else self.deadline,
+            what=what,
+            check_cancelled=self.check_cancelled,
+        )

@@ -29,7 +29,28 @@ from photai_dam.values import OutputSpec
 logger = logging.getLogger(__name__)
 
 
+def time_limit_s() -> float:
+    """The running job's time limit: its actor's ``time_limit`` (what Dramatiq's TimeLimit enforces)."""
+    from dramatiq.middleware import CurrentMessage
+
+    message = CurrentMessage.get_current_message()
+    if message is not None:
+        import dramatiq
+        from dramatiq.errors import ActorNotFound
+
+        limit_ms = message.options.get("time_limit")
+        if not limit_ms:
+            try:
+                limit_ms = dramatiq.get_broker().get_actor(message.actor_name).options.get("time_limit")
+            except ActorNotFound:  # an actor declared on another broker (tests): the configured limit
+                limit_ms = None
+        if limit_ms:
+            return float(limit_ms) / 1000
+    return float(settings.JOB_TIME_LIMIT_S)
+
+
 def execute_job(job_id: str | UUID) -> None:
+    deadline = time.monotonic() + time_limit_s()
     job = Job.objects.select_related("workspace").filter(pk=job_id).first()
     if job is None:
         logger.warning("job %s no longer exists; dropping the message", job_id)
@@ -66,7 +87,7 @@ def execute_job(job_id: str | UUID) -> None:
             report=report,
             cancelled=lambda: job_actions.is_cancelled(job_id),
             workspace_id=job.workspace_id,
-            deadline=time.monotonic() + settings.JOB_TIME_LIMIT_S,
+            deadline=deadline,
         )
         outputs = op.run(context)
         context.check_cancelled()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from integrations import actions, registry
 from integrations.base import InvalidConfiguration, WebhookRejected
 from integrations.models import Connection
+from photai_dam.api import parsers
 from photai_dam.crypto import SecretUnreadable
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,11 @@ def receive(request: HttpRequest, connection_id: UUID) -> JsonResponse:
     body = request.read(limit + 1)
     if len(body) > limit:
         return _error("payload_too_large", f"Webhook bodies are limited to {limit} bytes.", 413)
+    try:
+        # Before anything reads the body as JSON (Shopify's check reads it: a topic's shape).
+        parsers.check_depth(body)
+    except parsers.JSONRejected as exc:
+        return _error(exc.code, exc.message, 400)
     connection = Connection.objects.select_related("workspace").filter(pk=connection_id).first()
     if connection is None:
         return _error("not_found", "No such connection.", 404)
@@ -54,6 +60,11 @@ def receive(request: HttpRequest, connection_id: UUID) -> JsonResponse:
     except WebhookRejected as exc:
         logger.warning("webhook for connection %s refused: %s", connection.pk, exc.code)
         return _error(exc.code, exc.message, exc.status)
+    try:
+        # Non-finite numbers (1e400, NaN) and oversized integers are refused here, once for every vendor.
+        parsers.loads(body) if body else None
+    except parsers.JSONRejected as exc:
+        return _error(exc.code, exc.message, 400)
     try:
         event = connector.parse_webhook(headers=headers, body=body)
     except (ValueError, TypeError, AttributeError):

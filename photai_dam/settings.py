@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every error under /api/ and /hooks/ leaves as the JSON envelope, whoever produced it.
+    "photai_dam.middleware.ApiErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -198,6 +200,9 @@ UPLOAD_MAX_PIXELS = env_int("PHOTAI_UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Deepest nesting of arrays/objects accepted in any JSON the service reads (API bodies, the upload's
+# licence field, webhooks); deeper documents get 400 json_too_deep instead of a RecursionError.
+JSON_MAX_DEPTH = env_int("PHOTAI_JSON_MAX_DEPTH", 32, minimum=4)
 
 # --- Auth, API ----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -216,10 +221,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "photai_dam.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "photai_dam.api.schema.AutoSchema",  # documents the error responses too
     "EXCEPTION_HANDLER": "photai_dam.api.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "photai_dam.api.parsers.JSONParser",  # depth limit, finite numbers only
         "rest_framework.parsers.MultiPartParser",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -230,6 +235,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "photai_dam.api.schema.add_error_component",
+    ],
 }
 
 # --- Security -----------------------------------------------------------------------------------------
@@ -238,6 +247,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "photai_dam.api.http_errors.csrf_failure"  # the JSON envelope under /api/ and /hooks/
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CONTENT_SECURITY_POLICY = (

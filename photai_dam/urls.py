@@ -10,6 +10,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+# Django's own error answers: the JSON envelope under /api/ and /hooks/, HTML pages elsewhere.
+handler400 = "photai_dam.api.http_errors.handler400"
+handler403 = "photai_dam.api.http_errors.handler403"
+handler404 = "photai_dam.api.http_errors.handler404"
+handler500 = "photai_dam.api.http_errors.handler500"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("photai_dam.api.urls")),

@@ -18,6 +18,7 @@ from PIL import Image
 from governance import ports, reviews, watermark
 from governance.provenance.models import ProvenanceRecord
 from governance.provenance.reading import MIME_BY_PIL_FORMAT, describe, read_manifest
+from photai_dam.api.errors import ApiError
 from photai_dam.workspaces.access import member_workspace_ids
 from photai_dam.workspaces.models import Workspace
 
@@ -60,7 +61,19 @@ def verify_bytes(
     The caller has already checked that ``data`` is an acceptable image (size, type, pixel count).
     """
     with Image.open(io.BytesIO(data)) as image:
-        mime_type = MIME_BY_PIL_FORMAT.get(image.format or "", "application/octet-stream")
+        # The same pixel limit as uploads, from the header, before anything is decoded (the API and the
+        # command check the whole file with inspect_image first; this holds for any other caller too).
+        if image.width * image.height > settings.UPLOAD_MAX_PIXELS:
+            raise ApiError(
+                "image_too_large",
+                f"The image has {image.width * image.height} pixels; the limit is "
+                f"{settings.UPLOAD_MAX_PIXELS}.",
+                status_code=400,
+                details={"limit_pixels": settings.UPLOAD_MAX_PIXELS},
+            )
+        # A JPEG with a multi-picture index (a camera's MPF) opens as MPO; its manifest is a JPEG's.
+        pil_format = "JPEG" if image.format == "MPO" else image.format or ""
+        mime_type = MIME_BY_PIL_FORMAT.get(pil_format, "application/octet-stream")
         try:
             image.load()
             reading = watermark.read(image, search_crop=settings.WATERMARK_VERIFY_CROP_SEARCH)

@@ -17,6 +17,7 @@ from inference import pipelines, registry
 from inference.catalog import InputSpec, Operation, register
 from inference.context import RunContext, RunOutput
 from inference.errors import PermanentJobError
+from inference.isolation import StepFailed
 
 if TYPE_CHECKING:
     from photai_dam.assets.models import Asset
@@ -146,7 +147,11 @@ def saliency_focal_point(image: Image.Image) -> tuple[float, float]:
     import cv2
     import numpy as np
 
-    small = np.asarray(_rgb(image).convert("L").resize((64, max(1, round(64 * image.height / image.width)))))
+    # 64 pixels along the longer side (Hou & Zhang's scale): a 64-wide copy of a 4x60000 image would be a
+    # 64x960000 FFT.
+    scale = 64 / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    small = np.asarray(_rgb(image).convert("L").resize(size))
     spectrum = np.fft.fft2(small.astype(np.float64))
     log_amplitude = np.log(np.abs(spectrum) + 1e-9)
     residual = log_amplitude - cv2.blur(log_amplitude, (3, 3))
@@ -210,6 +215,11 @@ crop = register(
 # --- convert ------------------------------------------------------------------------------------------
 
 FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+# The lowest quality each lossy format may be asked for: every output is watermarked and read back before
+# it is stored, and below these the mark no longer decodes (the job would fail watermark_not_decodable).
+# Measured by bench/convert_quality.py (docs/benchmarks.md): every fixture photo decodes from JPEG q70 and
+# WebP q80 up; one step of margin above that. A stronger carrier may lower them.
+CONVERT_MIN_QUALITY = {"jpeg": 75, "webp": 85}
 
 
 def _convert(ctx: RunContext) -> list[RunOutput]:
@@ -229,17 +239,30 @@ convert = register(
         name="convert",
         kind="classical",
         queue="cpu",
-        description="Re-encode as JPEG, PNG or WebP; quality 1-100 applies to JPEG and WebP. Transparency "
-        "is flattened onto white for JPEG.",
+        description="Re-encode as JPEG, PNG or WebP; quality applies to JPEG (from "
+        f"{CONVERT_MIN_QUALITY['jpeg']}) and WebP (from {CONVERT_MIN_QUALITY['webp']}) up to 100, the range "
+        "the watermark survives. Transparency is flattened onto white for JPEG.",
         inputs=(SOURCE,),
         params_schema={
             "type": "object",
             "properties": {
                 "format": {"type": "string", "enum": list(FORMATS)},
-                "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 85},
+                "quality": {
+                    "type": "integer",
+                    "minimum": min(CONVERT_MIN_QUALITY.values()),
+                    "maximum": 100,
+                    "default": 85,
+                },
             },
             "required": ["format"],
             "additionalProperties": False,
+            "allOf": [
+                {
+                    "if": {"properties": {"format": {"const": name}}, "required": ["format"]},
+                    "then": {"properties": {"quality": {"minimum": minimum}}},
+                }
+                for name, minimum in CONVERT_MIN_QUALITY.items()
+            ],
         },
         run=_convert,
     )
@@ -289,19 +312,29 @@ def _remove_object(ctx: RunContext) -> list[RunOutput]:
     import cv2
     import numpy as np
 
+    from inference.operations import native
+
     source = _upright(ctx.source().image)
     has_alpha = "A" in source.getbands()
     rgb = np.asarray(_rgb(source))
     mask = _require_mask(ctx, source.size)
+    # Masks drawn by hand stop short of an object's soft edge; without growing them (``grow``) the fill
+    # would be seeded with the object's own colour from the pixels just outside.
     grow = ctx.params["grow"]
-    if grow:
-        # Masks drawn by hand stop short of an object's soft edge; without growing them the fill would be
-        # seeded with the object's own colour from the pixels just outside.
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
-        mask = cv2.dilate(mask, kernel)
-    ctx.progress(30, f"inpainting {int((mask > 0).sum())} pixels")
-    method = cv2.INPAINT_TELEA if ctx.params["method"] == "telea" else cv2.INPAINT_NS
-    filled = cv2.inpaint(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), mask, ctx.params["radius"], method)
+    ctx.progress(30, f"inpainting {int((mask > 0).sum())} masked pixels, grown by {grow}")
+    # Dilation and inpainting cost masked pixels x kernel area: up to minutes on a large mask.
+    try:
+        filled = ctx.run_native(
+            native.inpaint,
+            cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+            mask,
+            grow,
+            ctx.params["radius"],
+            ctx.params["method"],
+            what="inpainting",
+        )
+    except StepFailed as exc:
+        raise PermanentJobError("inpainting_failed", f"inpainting failed: {exc.message}") from exc
     result = Image.fromarray(cv2.cvtColor(filled, cv2.COLOR_BGR2RGB))
     if has_alpha:
         result.putalpha(source.getchannel("A"))
@@ -336,10 +369,12 @@ GRABCUT_MAX_SIDE = 640  # GrabCut is iterative and O(pixels); the matte is compu
 
 
 def _grabcut_matte(
-    rgb: Any, rect: tuple[int, int, int, int] | None, hint: Any | None, iterations: int
+    ctx: RunContext, rgb: Any, rect: tuple[int, int, int, int] | None, hint: Any | None, iterations: int
 ) -> Any:
     import cv2
     import numpy as np
+
+    from inference.operations import native
 
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     mask = np.full(rgb.shape[:2], cv2.GC_BGD, np.uint8)
@@ -361,14 +396,16 @@ def _grabcut_matte(
             mask[outside] = cv2.GC_BGD
         if not ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).any():
             raise PermanentJobError("invalid_params", "the mask hint marks no subject (no white pixels)")
-    bgd_model = np.zeros((1, 65), np.float64)
-    fgd_model = np.zeros((1, 65), np.float64)
     try:
-        # OpenCV ignores the rectangle when it initialises from the mask.
-        cv2.grabCut(bgr, mask, rect or (0, 0, 0, 0), bgd_model, fgd_model, iterations, mode)
-    except cv2.error as exc:
+        # OpenCV ignores the rectangle when it initialises from the mask. GrabCut's max-flow has no useful
+        # bound on its run time (0.5 s to over 20 s at 640x640, by content): it runs where the job's
+        # deadline can stop it.
+        mask = ctx.run_native(
+            native.grabcut, bgr, mask, rect or (0, 0, 0, 0), iterations, mode, what="GrabCut"
+        )
+    except StepFailed as exc:
         raise PermanentJobError(
-            "segmentation_failed", f"GrabCut could not separate the subject: {exc}"
+            "segmentation_failed", f"GrabCut could not separate the subject: {exc.message}"
         ) from exc
     matte = np.where((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
     # Drop specks and fill pinholes the colour model leaves behind.
@@ -402,7 +439,7 @@ def _remove_background(ctx: RunContext) -> list[RunOutput]:
     else:
         rect = None
     ctx.progress(20, "separating subject from background")
-    matte = _grabcut_matte(np.asarray(work), rect, hint, ctx.params["iterations"])
+    matte = _grabcut_matte(ctx, np.asarray(work), rect, hint, ctx.params["iterations"])
     if not matte.any():
         raise PermanentJobError(
             "segmentation_failed", "no subject was found; give a rectangle or a mask hint"

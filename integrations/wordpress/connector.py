@@ -189,7 +189,7 @@ class WordPressConnector(Connector):
         event = str(payload.get("event", ""))
         removed: tuple[str, ...] = ()
         if event == "attachment.deleted" and payload.get("attachment_id"):
-            removed = (str(int(payload["attachment_id"])),)
+            removed = (str(_attachment_id(payload["attachment_id"])),)
         return WebhookEvent(
             topic=event,
             delivery_id=headers["x-photai-delivery"],  # signed, checked by verify_webhook
@@ -204,3 +204,12 @@ TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 def signed_message(delivery: str, timestamp: str, body: bytes) -> bytes:
     return f"{delivery}.{timestamp}.".encode() + body
+
+
+def _attachment_id(value: object) -> int:
+    """A WordPress post id: a positive integer, or its decimal string (never a float, bool or 1e400)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise ValueError(f"attachment_id {value!r} is not a WordPress post id")
+    return value

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class ApiError(exceptions.APIException):
@@ -68,10 +69,22 @@ def error_response(
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Imported here: rest_framework.views resolves DEFAULT_PARSER_CLASSES on import, and our parser
+    # (photai_dam.api.parsers) raises ApiError from this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = ApiError(
+            "request_too_large",
+            f"The request body is larger than the limit of {limit} bytes.",
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            details={"limit_bytes": limit},
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -82,6 +95,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
         detail = getattr(exc, "detail", "")
+        if isinstance(exc, exceptions.PermissionDenied) and str(detail).startswith("CSRF Failed"):
+            code = "csrf_failed"  # DRF's session authentication refused a request without its CSRF token
         body = {"code": code, "message": str(detail), "details": {}}
     response.data = {"error": body}
     return response

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from fixtures.photos import photo
 from tests.inference.helpers import asset, download, png, run_job, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,13 +78,13 @@ def test_convert_writes_the_format_and_quality_asked_for(editor, upload, worker,
     source = upload(png(_textured_background(200, 120)))
 
     job = run_job(
-        editor, wait_for_job, "convert", inputs=[source["id"]], params={"format": "jpeg", "quality": 20}
+        editor, wait_for_job, "convert", inputs=[source["id"]], params={"format": "jpeg", "quality": 80}
     )
     jpeg, _ = download(editor, _succeeded(job))
     assert jpeg.format == "JPEG"
     assert asset(editor, job["outputs"][0])["mime_type"] == "image/jpeg"
-    # libjpeg scales the standard luminance table (DC entry 16) by 5000/q % for q < 50: 16 * 250% = 40
-    assert jpeg.quantization[0][0] == 40
+    # libjpeg scales the standard luminance table (DC entry 16) by (200 - 2q) % for q >= 50: 16 * 40% = 6.4
+    assert jpeg.quantization[0][0] == 6
 
     job = run_job(
         editor, wait_for_job, "convert", inputs=[source["id"]], params={"format": "webp", "quality": 90}
@@ -292,3 +293,40 @@ def test_jpeg_sources_give_jpeg_renditions(editor, upload, worker, wait_for_job)
     job = run_job(editor, wait_for_job, "crop", inputs=[source["id"]], params={"preset": "1:1"})
 
     assert asset(editor, _succeeded(job))["mime_type"] == "image/jpeg"
+
+
+@pytest.mark.parametrize(("fmt", "quality"), [("jpeg", 10), ("jpeg", 20), ("webp", 30), ("webp", 50)])
+def test_convert_refuses_qualities_the_watermark_does_not_survive(editor, upload, fmt, quality):
+    # the cases: these used to be accepted, then fail on the worker with watermark_not_decodable
+    from inference.operations.classical import CONVERT_MIN_QUALITY
+
+    source = upload(png(_textured_background(320, 320)))
+
+    response = submit(editor, "convert", inputs=[source["id"]], params={"format": fmt, "quality": quality})
+
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid_params"
+    assert "quality" in error["details"]["fields"]
+    assert quality < CONVERT_MIN_QUALITY[fmt]
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "webp"])
+def test_convert_at_the_lowest_allowed_quality_carries_a_decodable_watermark(
+    editor, upload, worker, wait_for_job, fmt
+):
+    # an AI-lineage-free upload still gets a watermark at 256x256 and above; at the floor it must decode
+    from inference.operations.classical import CONVERT_MIN_QUALITY
+
+    source = upload(png(photo("astronaut.png")))
+
+    job = run_job(
+        editor,
+        wait_for_job,
+        "convert",
+        inputs=[source["id"]],
+        params={"format": fmt, "quality": CONVERT_MIN_QUALITY[fmt]},
+    )
+
+    image, _ = download(editor, _succeeded(job))
+    assert image.format == fmt.upper()

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.urls import reverse
 from rest_framework import serializers
 
 from photai_dam import ports
+from photai_dam.api import parsers
 from photai_dam.api.errors import ApiError
 from photai_dam.assets.models import Asset
 
@@ -62,11 +62,11 @@ class AssetUploadSerializer(serializers.Serializer):
         if not value:
             return None
         try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ApiError(
-                "invalid_licence", f"licence is not valid JSON: {exc.msg}", status_code=400
-            ) from None
+            parsed = parsers.loads(value)
+        except parsers.JSONRejected as exc:
+            # The parser's own code (json_too_deep, invalid_number) says more than invalid_licence would.
+            code = "invalid_licence" if exc.code == "invalid_json" else exc.code
+            raise ApiError(code, f"licence: {exc.message}", status_code=400, details=exc.details) from None
         if not isinstance(parsed, dict):
             raise ApiError("invalid_licence", "licence must be a JSON object", status_code=400)
         return parsed

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
         try:
-            inspect_image(data)
+            inspect_image(data, tolerate_damage=True)
         except ApiError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         if options.get("as_user"):
