@@ -23,6 +23,7 @@ from integrations import registry, tasks
 from integrations.base import ConnectorError, InvalidConfiguration, PublishRequest, WebhookEvent
 from integrations.choices import ACTIVE, DEFAULT_CHANNEL, TRANSITIONS, PublicationStatus
 from integrations.models import Connection, Publication, WebhookDelivery
+from photai_dam import outbound
 from photai_dam.api.errors import ApiError, Conflict, Unprocessable
 from photai_dam.assets.models import Asset
 from photai_dam.statemachine import cas_transition
@@ -61,6 +62,24 @@ def _check_secrets(
     return clean
 
 
+def _check_outbound(kind: str, base_url: str | None, config: dict[str, Any]) -> None:
+    """422 ``outbound_address_refused`` when the connection would call an address the policy refuses."""
+    urls = {"base_url": base_url} if base_url is not None else {}
+    for field in registry.connector_class(kind).outbound_url_fields:
+        if config.get(field):
+            urls[f"config.{field}"] = str(config[field])
+    for field, url in urls.items():
+        try:
+            outbound.check_url(url)
+        except outbound.OutboundRefused as exc:
+            raise Unprocessable(
+                exc.code,
+                f"{field}: {exc.message} Operators allow on-premise networks with "
+                "PHOTAI_OUTBOUND_ALLOWED_NETWORKS.",
+                details={"field": field, **exc.details},
+            ) from None
+
+
 def _audit_connection(action: str, access: WorkspaceAccess, connection: Connection, **data: Any) -> None:
     # Never the secrets: only whether they changed.
     audit.record(
@@ -89,6 +108,7 @@ def create_connection(
             "unknown_kind", f"There is no connector for {kind!r}.", details={"kinds": registry.kinds()}
         )
     clean_config = _check_secrets(kind, config or {}, credentials, webhook_secret)
+    _check_outbound(kind, base_url, clean_config)
     connection = Connection(
         workspace=access.workspace,
         kind=kind,
@@ -124,8 +144,11 @@ def update_connection(access: WorkspaceAccess, connection: Connection, **changes
     webhook_secret = changes.pop("webhook_secret", None)
     config = changes.pop("config", connection.config)
     clean_config = _check_secrets(connection.kind, config, credentials, webhook_secret)
+    _check_outbound(connection.kind, changes.get("base_url"), clean_config)
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        # Credentials for a connection app/uninstalled or shop/redact emptied: the app was installed again.
+        reinstalled = credentials is not None and not locked.is_active and not locked.credentials_encrypted
         for field in ("name", "base_url", "channel", "territory", "is_active"):
             if field in changes:
                 value = changes[field]
@@ -136,6 +159,8 @@ def update_connection(access: WorkspaceAccess, connection: Connection, **changes
                 setattr(locked, field, value)
         locked.config = clean_config
         if credentials is not None:
+            if reinstalled:
+                forget_redaction_digests(locked)
             locked.credentials = credentials
         if webhook_secret is not None:
             locked.webhook_secret = webhook_secret
@@ -170,27 +195,53 @@ def delete_connection(access: WorkspaceAccess, connection: Connection) -> None:
         connection.delete()
 
 
+# What ``…/connections/{id}/test`` may say: never what the remote answered (it may not be a CMS at all).
+TEST_MESSAGES = {
+    "reachable": "The service answered and accepted the credentials.",
+    "auth_failed": "The service answered but refused the credentials.",
+    "refused_by_policy": outbound.OutboundRefused("").message,
+    "unreachable": "The service could not be reached, or did not answer as a {kind} service does.",
+}
+AUTH_FAILURE_CODES = {"UNAUTHORIZED", "ACCESS_DENIED", "missing_capability", "no_credentials"}
+
+
+def _test_result(exc: ConnectorError) -> str:
+    if exc.code == outbound.CODE:
+        return "refused_by_policy"
+    if exc.permanent and (exc.http_status in (401, 403) or exc.code in AUTH_FAILURE_CODES):
+        return "auth_failed"
+    return "unreachable"
+
+
 def test_connection(access: WorkspaceAccess, connection: Connection) -> dict[str, Any]:
-    """Check the credentials against the remote system and remember the outcome."""
+    """Check the credentials against the remote system and remember the outcome.
+
+    The answer is one of four results with a fixed message: what came back from the remote, and how a
+    connection failed (refused, reset, timed out), are only logged, so the endpoint cannot be used to
+    read internal services or to tell open ports from closed ones.
+    """
     access.require_role(Role.ADMIN)
-    outcome: dict[str, Any]
     try:
         with registry.connector_for(connection) as connector:
-            outcome = {"ok": True, "remote": connector.test()}
+            connector.test()
+        result = "reachable"
     except InvalidConfiguration as exc:
         raise _invalid(exc) from None
     except ConnectorError as exc:
-        outcome = {
-            "ok": False,
-            "error": {"code": exc.code, "message": exc.message, "retryable": not exc.permanent},
-        }
+        result = _test_result(exc)
+        logger.info("connection %s test: %s (%s: %s)", connection.pk, result, exc.code, exc.message)
+    outcome = {
+        "ok": result == "reachable",
+        "result": result,
+        "message": TEST_MESSAGES[result].format(kind=connection.get_kind_display()),
+    }
     with transaction.atomic():
         Connection.objects.filter(pk=connection.pk).update(
             last_tested_at=timezone.now(),
             last_test_ok=outcome["ok"],
-            last_test_error="" if outcome["ok"] else outcome["error"]["code"][:200],
+            last_test_error="" if outcome["ok"] else result,
         )
-        _audit_connection("connection.test", access, connection, ok=outcome["ok"])
+        _audit_connection("connection.test", access, connection, ok=outcome["ok"], result=result)
     return outcome
 
 
@@ -642,17 +693,31 @@ def _attempt(
 
 
 # --- webhooks -----------------------------------------------------------------------------------------------
-def handle_webhook(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
-    """React to a verified webhook once per delivery id; returns what we did (for the answer)."""
-    with transaction.atomic():
-        if event.delivery_id:
-            _, fresh = WebhookDelivery.objects.get_or_create(
-                connection=connection,
-                delivery_id=event.delivery_id[:200],
-                defaults={"topic": event.topic[:100]},
+def _first_delivery(connection: Connection, event: WebhookEvent) -> bool:
+    """Record every de-duplication key of ``event``; False when any one was seen before (a duplicate)."""
+    keys = list(dict.fromkeys(key[:200] for key in (event.delivery_id, *event.dedup_keys) if key))
+    if not keys:
+        return True
+    if WebhookDelivery.objects.filter(connection=connection, delivery_id__in=keys).exists():
+        return False
+    try:
+        with transaction.atomic():
+            WebhookDelivery.objects.bulk_create(
+                [
+                    WebhookDelivery(connection=connection, delivery_id=key, topic=event.topic[:100])
+                    for key in keys
+                ]
             )
-            if not fresh:
-                return {"duplicate": True}
+    except IntegrityError:
+        return False  # the same delivery, handled concurrently by another request
+    return True
+
+
+def handle_webhook(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
+    """React to a verified webhook once per delivery (id, or signed digest); returns what we did."""
+    with transaction.atomic():
+        if not _first_delivery(connection, event):
+            return {"duplicate": True}
         removed = mark_removed_remotely(connection, event.removed_remote_ids, topic=event.topic)
         outcome: dict[str, Any] = {"duplicate": False, "topic": event.topic, "removed_remotely": removed}
         if event.redact_shop:
@@ -697,6 +762,15 @@ def _deactivate(connection: Connection, why: str) -> None:
     )
 
 
+def forget_redaction_digests(connection: Connection) -> None:
+    """A shop that installs the app again will send an identical shop/redact body after its next uninstall
+    ({shop_id, shop_domain}): forget the digest of the last one so that redaction is not taken for a replay.
+    app/uninstalled digests are kept (each real one differs: the shop object carries updated_at)."""
+    WebhookDelivery.objects.filter(
+        connection=connection, topic="shop/redact", delivery_id__startswith="body-sha256:"
+    ).delete()
+
+
 def redact_shop(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
     """Shopify ``shop/redact``: erase what we hold about that shop (see integrations/README.md).
 
@@ -713,7 +787,9 @@ def redact_shop(connection: Connection, event: WebhookEvent) -> dict[str, Any]:
         Publication.objects.filter(pk=publication.pk).update(status=PublicationStatus.REMOVED_REMOTELY)
     cleared = Publication.objects.filter(connection=connection).update(remote_url="", remote_state={})
     deliveries, _ = (
-        WebhookDelivery.objects.filter(connection=connection).exclude(delivery_id=event.delivery_id).delete()
+        WebhookDelivery.objects.filter(connection=connection)
+        .exclude(delivery_id__in=[event.delivery_id, *event.dedup_keys])
+        .delete()
     )
     _deactivate(connection, "shop/redact")
     summary = {

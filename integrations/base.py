@@ -16,6 +16,8 @@ import httpx
 import pydantic
 from django.conf import settings
 
+from photai_dam import outbound
+
 logger = logging.getLogger(__name__)
 
 
@@ -108,6 +110,9 @@ class WebhookEvent:
 
     topic: str
     delivery_id: str = ""
+    # More keys this delivery is de-duplicated on (signed digests, signatures): seen any one, it is a
+    # duplicate. The delivery id alone is not enough where the vendor does not sign it.
+    dedup_keys: tuple[str, ...] = ()
     removed_remote_ids: tuple[str, ...] = ()
     redact_shop: bool = False
     payload: dict[str, Any] = field(default_factory=dict)
@@ -137,6 +142,9 @@ class Connector:
     target_schema: ClassVar[type[pydantic.BaseModel]] = EmptySchema
     # What the webhook secret must look like, checked when an admin sets it.
     webhook_secret_min_length: ClassVar[int] = 16
+    # Config fields holding URLs the connector calls besides base_url (checked by the outbound policy
+    # when an admin saves them, and again at every call).
+    outbound_url_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self, *, base_url: str, config: dict[str, Any], credentials: dict[str, Any], webhook_secret: str = ""
@@ -191,11 +199,12 @@ class Connector:
     # --- HTTP with the error mapping every vendor shares ---------------------------------------------
     @property
     def client(self) -> httpx.Client:
+        # Every call, including to URLs a vendor answered with (Shopify's staged upload target), goes
+        # through the outbound policy (invariant I8); redirects are not followed.
         if self._client is None:
-            self._client = httpx.Client(
+            self._client = outbound.client(
                 timeout=httpx.Timeout(settings.INTEGRATIONS_HTTP_TIMEOUT_S),
                 headers={"User-Agent": "PhotAI-DAM/1 (+integrations)"},
-                follow_redirects=False,
             )
         return self._client
 
@@ -214,6 +223,9 @@ class Connector:
         """One request; transport failures, 429 and 5xx become RetryableError, anything else is returned."""
         try:
             response = self.client.request(method, url, **kwargs)
+        except outbound.OutboundRefused as exc:
+            # Permanent: the address will not become acceptable by retrying. Never the remote's answer.
+            raise PermanentError(exc.code, exc.message, details=exc.details) from None
         except httpx.TimeoutException as exc:
             raise RetryableError("timeout", f"{method} {_path(url)} timed out: {exc}") from None
         except httpx.TransportError as exc:

@@ -8,8 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from integrations import crypto
 from integrations.choices import ConnectionKind, PublicationStatus
+from photai_dam import crypto
+
+# Purposes of photai_dam.crypto (each its own derived key), registered in IntegrationsConfig.ready().
+CREDENTIALS = "integrations.connection.credentials"
+WEBHOOK_SECRET = "integrations.connection.webhook_secret"  # noqa: S105  (a purpose name, not a secret)
 
 
 class Connection(models.Model):
@@ -49,19 +53,19 @@ class Connection(models.Model):
 
     @property
     def credentials(self) -> dict[str, Any]:
-        return crypto.decrypt_json(self.credentials_encrypted) or {}
+        return crypto.decrypt_json(CREDENTIALS, self.credentials_encrypted) or {}
 
     @credentials.setter
     def credentials(self, value: dict[str, Any]) -> None:
-        self.credentials_encrypted = crypto.encrypt_json(value) if value else ""
+        self.credentials_encrypted = crypto.encrypt_json(CREDENTIALS, value) if value else ""
 
     @property
     def webhook_secret(self) -> str:
-        return crypto.decrypt_json(self.webhook_secret_encrypted) or ""
+        return crypto.decrypt_json(WEBHOOK_SECRET, self.webhook_secret_encrypted) or ""
 
     @webhook_secret.setter
     def webhook_secret(self, value: str) -> None:
-        self.webhook_secret_encrypted = crypto.encrypt_json(value) if value else ""
+        self.webhook_secret_encrypted = crypto.encrypt_json(WEBHOOK_SECRET, value) if value else ""
 
 
 class Publication(models.Model):

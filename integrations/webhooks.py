@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from integrations import actions, registry
 from integrations.base import InvalidConfiguration, WebhookRejected
-from integrations.crypto import SecretUnreadable
 from integrations.models import Connection
 from photai_dam.api import parsers
+from photai_dam.crypto import SecretUnreadable
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def receive(request: HttpRequest, connection_id: UUID) -> JsonResponse:
     if len(body) > limit:
         return _error("payload_too_large", f"Webhook bodies are limited to {limit} bytes.", 413)
     try:
-        # Before anything reads the body as JSON (a connector's signature check reads its timestamp).
+        # Before anything reads the body as JSON (Shopify's check reads it: a topic's shape).
         parsers.check_depth(body)
     except parsers.JSONRejected as exc:
         return _error(exc.code, exc.message, 400)

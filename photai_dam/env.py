@@ -112,3 +112,38 @@ def broker_from_url(url: str, namespace: str = "dramatiq") -> dict[str, object]:
     raise ConfigurationError(
         f"BROKER_URL scheme {scheme!r} is not supported (use redis://, amqp:// or stub://)"
     )
+
+
+def cache_from_url(url: str, key_prefix: str = "photai") -> dict[str, object]:
+    """``redis://…`` (production), ``db://[table]`` (the database), ``file:///path`` or ``locmem://``."""
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme in {"redis", "rediss"}:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": key_prefix,
+        }
+    if scheme == "db":
+        table = (parts.netloc + parts.path).strip("/") or "photai_cache"
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": table,
+            "KEY_PREFIX": key_prefix,
+        }
+    if scheme == "file":
+        path = unquote(parts.path)
+        if parts.netloc or not path.startswith("/"):
+            raise ConfigurationError(f"PHOTAI_CACHE_URL {url!r}: use file:///absolute/path")
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": path,
+            "KEY_PREFIX": key_prefix,
+            # Rate-limit windows are short-lived keys; culling a third at 300 entries would forget them.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": key_prefix}
+    raise ConfigurationError(
+        f"PHOTAI_CACHE_URL scheme {scheme!r} is not supported (use redis://, db://, file:/// or locmem://)"
+    )

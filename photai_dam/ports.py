@@ -172,3 +172,9 @@ def current_licence(asset: Asset) -> dict[str, Any] | None:
 @port(provider="governance.provenance")
 def record_provenance(*, asset: Asset, spec: OutputSpec, result: FinalisedOutput) -> object:
     """Persist what finalisation put into a stored output (inside the store transaction)."""
+
+
+@port(provider="governance.reviews")
+def workspace_shares_prompts(workspace: Workspace) -> bool:
+    """Whether every member of ``workspace`` may read job prompts (its review settings' ``share_prompts``);
+    photai_dam.jobs.prompts adds the requester and the admins, who always may."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from photai_dam.env import (
     ConfigurationError,
     broker_from_url,
+    cache_from_url,
     env_bool,
     env_int,
     env_list,
@@ -120,6 +121,18 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache --------------------------------------------------------------------------------------------
+# Rate limits (sign-in, verify) and the audit's failure counters live here, so it must be shared by every
+# process that serves the web: Redis in production (PHOTAI_CACHE_URL=redis://…), the database
+# (db://, its table made by `migrate`), or, in the embedded default, files under var/cache (every process
+# on this machine). A per-process cache would make every limit N times as high with N workers.
+CACHES = {
+    "default": cache_from_url(
+        env_str("PHOTAI_CACHE_URL", f"file://{VAR_DIR / 'cache'}") or f"file://{VAR_DIR / 'cache'}",
+        env_str("PHOTAI_CACHE_KEY_PREFIX", "photai") or "photai",
+    )
+}
 
 # --- Broker and workers -------------------------------------------------------------------------------
 BROKER_URL = env_str("BROKER_URL", "stub://") or "stub://"
@@ -241,6 +254,11 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+# Outbound requests (invariant I8, photai_dam/outbound.py): networks that may be called although the
+# policy refuses them by default (loopback, private, link-local…), e.g. an on-premise CMS; CIDRs,
+# comma-separated. Addresses in them may be called on any port, all others only on these ports.
+OUTBOUND_ALLOWED_NETWORKS = env_list("PHOTAI_OUTBOUND_ALLOWED_NETWORKS")
+OUTBOUND_ALLOWED_PORTS = env_list("PHOTAI_OUTBOUND_ALLOWED_PORTS", ["80", "443"])
 # Key for credentials encrypted at rest (connections). Derived from SECRET_KEY unless set explicitly.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
 
@@ -316,6 +334,15 @@ INSTALLED_APPS += ["governance.web"]
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     "governance.audit.auth.AuditedTokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
+]
+# Sign-in throttling (/login/ and the admin's): failed attempts allowed per account and per client address
+# within a window ("N/<n>s|m|h|d", e.g. 5/15m); past either, sign-in answers 429 until the window ends.
+# Checked before the password, so a throttled guess learns nothing. Audited as auth.login_throttled.
+LOGIN_RATE_ACCOUNT = env_str("PHOTAI_LOGIN_RATE_ACCOUNT", "5/15m") or "5/15m"
+LOGIN_RATE_ADDRESS = env_str("PHOTAI_LOGIN_RATE_ADDRESS", "20/15m") or "20/15m"
+AUTHENTICATION_BACKENDS = [
+    "governance.audit.auth.SignInThrottleBackend",  # first: refuses throttled attempts before any check
+    "django.contrib.auth.backends.ModelBackend",
 ]
 # Failed sign-ins / tokens audited individually per client address and minute (then one summary event).
 AUDIT_AUTH_FAILURES_PER_MINUTE = env_int("PHOTAI_AUDIT_AUTH_FAILURES_PER_MINUTE", 30, minimum=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 pytest_plugins = [
     "tests.plugins.services",
+    "tests.plugins.outbound",  # loopback allowed through PHOTAI_OUTBOUND_ALLOWED_NETWORKS (invariant I8)
     "tests.plugins.cast",
     "tests.plugins.worker",
     "tests.plugins.inference",  # tiny diffusers models

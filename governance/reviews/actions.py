@@ -15,13 +15,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance import audit, ports
-from governance.reviews import is_approved, secrets, tasks, workflow
+from governance.reviews import is_approved, tasks, workflow
 from governance.reviews.choices import TRANSITIONS, DecisionKind, ReviewKind, ReviewStatus
 from governance.reviews.models import Decision, Review, WebhookDelivery, WorkflowSettings
+from governance.reviews.separation import excluded_by_lineage
+from photai_dam import outbound
 from photai_dam.api.errors import ApiError, Conflict, Unprocessable
 from photai_dam.assets.choices import Origin
 from photai_dam.assets.models import Asset
-from photai_dam.jobs.models import JobOutput
 from photai_dam.workspaces.access import WorkspaceAccess
 from photai_dam.workspaces.choices import Role
 
@@ -69,22 +70,11 @@ def _transition(review: Review, new_status: str, **fields: Any) -> None:
     review.refresh_from_db()
 
 
-def _job_creator_ids(asset: Asset) -> set[int]:
-    return {
-        pk
-        for pk in JobOutput.objects.filter(asset=asset).values_list("job__created_by_id", flat=True)
-        if pk is not None
-    }
-
-
 def check_separation(review: Review, user: Any, decision: str) -> None:
     """403 ``separation_of_duties`` when ``user`` may not decide ``review`` (I2)."""
     if review.requested_by_id == user.pk:
         raise SeparationOfDuties("requester", "You asked for this review; someone else must decide it.")
-    if user.pk in _job_creator_ids(review.asset):
-        raise SeparationOfDuties(
-            "job_creator", "You created the job that made this asset; someone else must decide it."
-        )
+    check_lineage(review.asset, user)
     if decision == DecisionKind.APPROVE and review.one_stage_per_person:
         approved_elsewhere = (
             Decision.objects.filter(
@@ -99,6 +89,21 @@ def check_separation(review: Review, user: Any, decision: str) -> None:
                 "one_stage_per_person",
                 f"You already approved the {approved_elsewhere} stage; another person must approve this one.",
             )
+
+
+def check_lineage(asset: Asset, user: Any) -> None:
+    """403 when ``user`` uploaded or made ``asset`` or anything it derives from, or ran any step of it."""
+    rule = excluded_by_lineage(asset).get(user.pk)
+    if rule == "job_creator":
+        raise SeparationOfDuties(
+            "job_creator", "You created the job that made this asset; someone else must decide it."
+        )
+    if rule is not None:
+        raise SeparationOfDuties(
+            "lineage",
+            "You uploaded or made an asset in this asset's lineage, or ran one of its steps; "
+            "someone else must decide it.",
+        )
 
 
 # --- submit ---------------------------------------------------------------------------------------------
@@ -171,6 +176,7 @@ def _attest_upload(access: WorkspaceAccess, asset: Asset, *, comment: str) -> Re
     if Review.objects.filter(asset=asset, status=ReviewStatus.OPEN).exists():
         raise Conflict("review_open", "The asset has an open review; decide or withdraw it first.")
     user = access.membership.user
+    check_lineage(asset, user)  # an attestation is an approval: never of one's own upload
     stage = {"key": "admin", "role": Role.ADMIN.value, "approvals": 1}
     with transaction.atomic():
         review = Review.objects.create(
@@ -479,9 +485,24 @@ def queue_webhook(review: Review, event: str) -> WebhookDelivery | None:
 # --- workflow settings ----------------------------------------------------------------------------------
 
 
+def _check_webhook_url(url: str) -> None:
+    """422 ``outbound_address_refused`` for a URL the outbound policy refuses (checked again per call)."""
+    try:
+        outbound.check_url(url)
+    except outbound.OutboundRefused as exc:
+        raise Unprocessable(
+            exc.code,
+            f"webhook_url: {exc.message} Operators allow on-premise networks with "
+            "PHOTAI_OUTBOUND_ALLOWED_NETWORKS.",
+            details={"field": "webhook_url", **exc.details},
+        ) from None
+
+
 def update_settings(access: WorkspaceAccess, changes: dict[str, Any]) -> WorkflowSettings:
     """Change the workspace's stages, separation option or webhook (admins); the secret is write-only."""
     access.require_role(Role.ADMIN)
+    if changes.get("webhook_url"):
+        _check_webhook_url(changes["webhook_url"])  # resolves the name: before any row is locked
     stages = workflow.validate_stages(changes["stages"]) if "stages" in changes else None
     with transaction.atomic():
         config, _ = WorkflowSettings.objects.select_for_update().get_or_create(
@@ -504,7 +525,7 @@ def update_settings(access: WorkspaceAccess, changes: dict[str, Any]) -> Workflo
         if "webhook_url" in changes:
             config.webhook_url = changed["webhook_url"] = url
         if secret is not None:
-            config.webhook_secret_encrypted = secrets.encrypt(secret) if secret else ""
+            config.webhook_secret = secret
             # The audit log says that the secret changed, never what it is.
             changed["webhook_secret"] = "set" if secret else "cleared"
         config.save()

@@ -8,6 +8,10 @@ from django.db import models
 from django.db.models import Q
 
 from governance.reviews.choices import DecisionKind, DeliveryStatus, ReviewKind, ReviewStatus
+from photai_dam import crypto
+
+# The photai_dam.crypto purpose of the review webhook secret (registered in ReviewsConfig.ready()).
+WEBHOOK_SECRET = "reviews.workflow.webhook_secret"  # noqa: S105  (a purpose name, not a secret)
 
 
 class WorkflowSettings(models.Model):
@@ -23,12 +27,32 @@ class WorkflowSettings(models.Model):
     # Reviewers see the prompt behind an output; when off they see only its sha256 (sensitive briefs).
     share_prompts = models.BooleanField(default=True)
     webhook_url = models.URLField(max_length=500, blank=True)
-    # Fernet token of the HMAC secret (see governance.reviews.secrets); never returned by the API.
+    # Fernet token of the HMAC secret (photai_dam.crypto, purpose WEBHOOK_SECRET); never returned by the API.
     webhook_secret_encrypted = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"review workflow of {self.workspace_id}"
+
+    @property
+    def webhook_secret(self) -> str:
+        return (
+            crypto.decrypt(WEBHOOK_SECRET, self.webhook_secret_encrypted).decode()
+            if self.webhook_secret_encrypted
+            else ""
+        )
+
+    @webhook_secret.setter
+    def webhook_secret(self, value: str) -> None:
+        self.webhook_secret_encrypted = crypto.encrypt(WEBHOOK_SECRET, value.encode()) if value else ""
+
+
+def shares_prompts(workspace: Any) -> bool:
+    """The workspace's ``share_prompts`` (on unless its review settings turned it off)."""
+    value = (
+        WorkflowSettings.objects.filter(workspace=workspace).values_list("share_prompts", flat=True).first()
+    )
+    return True if value is None else bool(value)
 
 
 class Review(models.Model):

@@ -15,10 +15,11 @@ from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from governance.reviews import secrets
 from governance.reviews.choices import DecisionKind, DeliveryStatus, ReviewStatus
 from governance.reviews.models import Decision, Review, StageNotification, WebhookDelivery, WorkflowSettings
-from photai_dam.jobs.models import JobOutput
+from governance.reviews.separation import excluded_by_lineage
+from photai_dam import outbound
+from photai_dam.crypto import SecretUnreadable
 from photai_dam.workspaces.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,12 @@ def deliver_webhook(delivery_id: str) -> None:
     if config is None or not config.webhook_secret_encrypted:
         _finish(delivery, DeliveryStatus.FAILED, error="the workspace no longer has a webhook secret")
         return
+    try:
+        secret = config.webhook_secret
+    except SecretUnreadable:
+        # No retry opens it: the operator removed the key it was stored under (FIELD_ENCRYPTION_KEY).
+        _finish(delivery, DeliveryStatus.FAILED, error="the webhook secret cannot be decrypted")
+        return
     body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
     timestamp = int(time.time())
     headers = {
@@ -67,18 +74,18 @@ def deliver_webhook(delivery_id: str) -> None:
         "X-PhotAI-Event": delivery.event,
         "X-PhotAI-Delivery": str(delivery.pk),
         TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: sign(secrets.decrypt(config.webhook_secret_encrypted), timestamp, body),
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
     }
     WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts + 1)
     delivery.attempts += 1
     try:
-        response = httpx.post(
-            delivery.url,
-            content=body,
-            headers=headers,
-            timeout=settings.REVIEW_WEBHOOK_TIMEOUT_S,
-            follow_redirects=False,
+        response = outbound.request(
+            "POST", delivery.url, content=body, headers=headers, timeout=settings.REVIEW_WEBHOOK_TIMEOUT_S
         )
+    except outbound.OutboundRefused as exc:
+        # The URL (or what its name resolves to now) is refused by policy: no retry will change that.
+        _finish(delivery, DeliveryStatus.FAILED, error=f"{exc.code}: {exc.reason}")
+        return
     except httpx.HTTPError as exc:
         _retry_or_fail(delivery, f"{type(exc).__name__}: {exc}", None)
         return
@@ -122,10 +129,7 @@ def stage_recipients(review: Review) -> list[Any]:
     stage = review.stage
     if stage is None:
         return []
-    excluded = {review.requested_by_id}
-    excluded |= set(
-        JobOutput.objects.filter(asset_id=review.asset_id).values_list("job__created_by_id", flat=True)
-    )
+    excluded = {review.requested_by_id, *excluded_by_lineage(review.asset)}
     if review.one_stage_per_person:
         excluded |= set(
             Decision.objects.filter(

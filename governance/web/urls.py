@@ -11,11 +11,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("reviews/", views.queue, name="queue"),
     path("reviews/<slug:slug>/<uuid:review_id>/", views.review_page, name="review"),

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import (
@@ -23,17 +24,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from governance import licensing, ports, provenance
 from governance.audit.api.views import export_response, filter_events
+from governance.audit.auth import ThrottledAuthenticationForm
 from governance.audit.evidence import event_dict, model_dict, prompt_hash
 from governance.audit.models import AuditEvent
 from governance.ports import PublicationSummary
 from governance.reviews import actions as review_actions
 from governance.reviews.api.views import assigned_to, reviews_queryset
 from governance.reviews.choices import DecisionKind, ReviewStatus
-from governance.reviews.models import Review, WorkflowSettings
+from governance.reviews.models import Review
 from governance.reviews.summary import review_dict
 from photai_dam.api.errors import ApiError
 from photai_dam.assets.choices import Origin
 from photai_dam.assets.models import Asset
+from photai_dam.jobs import prompts
 from photai_dam.jobs.models import JobOutput
 from photai_dam.workspaces.access import WorkspaceAccess, workspace_access
 from photai_dam.workspaces.choices import Role
@@ -53,6 +56,22 @@ def _access(request: HttpRequest, slug: str) -> WorkspaceAccess:
         return workspace_access(request.user, slug)
     except ApiError:
         raise Http404("No such workspace.") from None
+
+
+class SignInView(auth_views.LoginView):
+    """``/login/``: Django's sign-in, throttled per account and client address (429 with Retry-After)."""
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+    authentication_form = ThrottledAuthenticationForm
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        throttled = getattr(form, "throttled", None)
+        if throttled is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(throttled.retry_after_s)
+        return response
 
 
 @login_required
@@ -149,8 +168,10 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
     ]
     job_link = JobOutput.objects.filter(asset=asset).select_related("job", "job__created_by").first()
     job = job_link.job if job_link else None
-    config = WorkflowSettings.objects.filter(workspace=access.workspace).first()
-    share_prompts = config.share_prompts if config else True
+    show_prompt = job is not None and prompts.prompt_visible(job, access)
+    provenance_summary = _provenance(asset)
+    if provenance_summary and not show_prompt:
+        provenance_summary = _without_prompt(provenance_summary)
     licence = _licence(asset)
     stage = review.stage
     can_decide, why_not = False, ""
@@ -173,9 +194,9 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
         "sources": sources,
         "job": job,
         "model": _model(job.model_key) if job and job.model_key else None,
-        "prompt": job.prompt if job and share_prompts else None,
+        "prompt": job.prompt if job and show_prompt else None,
         "prompt_sha256": prompt_hash(job.prompt) if job else None,
-        "provenance": _facts(_provenance(asset)),
+        "provenance": _facts(provenance_summary),
         "licence": _facts(licence, skip=REASON_KEYS),
         "licence_reasons": _reasons(licence),
         "can_decide": can_decide,
@@ -192,6 +213,15 @@ def _review_context(request: HttpRequest, access: WorkspaceAccess, review: Revie
 
 
 REASON_KEYS = ("derivation", "reasons")
+
+
+def _without_prompt(provenance: dict[str, Any]) -> dict[str, Any]:
+    """The provenance summary minus the prompt a workspace may write into its manifests."""
+    manifest = dict(provenance.get("manifest") or {})
+    generation = manifest.get("generation")
+    if isinstance(generation, dict) and "prompt" in generation:
+        manifest["generation"] = {k: v for k, v in generation.items() if k != "prompt"}
+    return {**provenance, "manifest": manifest} if provenance.get("manifest") else provenance
 
 
 def _facts(data: dict[str, Any] | None, *, skip: tuple[str, ...] = ()) -> list[dict[str, Any]] | None:

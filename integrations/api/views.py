@@ -62,7 +62,18 @@ class ConnectionViewSet(
 
     @extend_schema(
         request=None,
-        responses={200: inline_serializer("ConnectionTest", {"ok": serializers.BooleanField()})},
+        responses={
+            200: inline_serializer(
+                "ConnectionTest",
+                {
+                    "ok": serializers.BooleanField(),
+                    "result": serializers.ChoiceField(
+                        choices=["reachable", "auth_failed", "refused_by_policy", "unreachable"]
+                    ),
+                    "message": serializers.CharField(),
+                },
+            )
+        },
     )
     @action(detail=True, methods=["post"])
     def test(self, request: Request, slug: str, pk: str) -> Response:

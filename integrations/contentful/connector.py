@@ -69,6 +69,7 @@ class ContentfulConnector(Connector):
     credentials_schema = ContentfulCredentials
     target_schema = ContentfulTarget
     webhook_secret_min_length = 64  # Contentful's signing secrets are 64 characters
+    outbound_url_fields = ("upload_base_url",)
 
     def _env(self, base: str | None = None) -> str:
         root = (base or self.base_url).rstrip("/")
@@ -264,8 +265,14 @@ class ContentfulConnector(Connector):
             asset_id = ((payload.get("sys") or {}) if isinstance(payload, dict) else {}).get("id")
             if asset_id:
                 removed = (str(asset_id),)
+        # A signed request is valid for SIGNATURE_TTL_S; within that time a replay carries the very same
+        # signature (it covers the timestamp), so the signature is the delivery's identity.
+        signature = headers.get("x-contentful-signature", "").strip().lower()
         return WebhookEvent(
-            topic=topic, removed_remote_ids=removed, payload=payload if isinstance(payload, dict) else {}
+            topic=topic,
+            dedup_keys=(f"contentful-signature:{signature}",),
+            removed_remote_ids=removed,
+            payload=payload if isinstance(payload, dict) else {},
         )
 
 

@@ -10,8 +10,11 @@ Shopify files carry no caption, so the AI disclosure is appended to the alt text
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -257,21 +260,37 @@ class ShopifyConnector(Connector):
             raise WebhookRejected("webhook_secret_missing", "This connection has no client secret.")
         if not equal(base64_hmac(self.webhook_secret, body), headers.get("x-shopify-hmac-sha256", "")):
             raise WebhookRejected("invalid_signature", "X-Shopify-Hmac-Sha256 does not match the body.")
+        shop_domain = headers.get("x-shopify-shop-domain", "")
         expected_shop = self.config.shop_domain
-        if expected_shop and headers.get("x-shopify-shop-domain", "") != expected_shop:
+        if expected_shop and shop_domain != expected_shop:
             raise WebhookRejected("wrong_shop", "The webhook comes from another shop.")
+        if not WEBHOOK_ID.fullmatch(headers.get("x-shopify-webhook-id", "")):
+            raise WebhookRejected("missing_delivery_id", "X-Shopify-Webhook-Id is missing.", status=400)
+        # The HMAC covers the body only: the topic header is trusted only when the signed body has that
+        # topic's documented shape (and names the same shop), so a captured body cannot be replayed
+        # under another topic (e.g. a file deletion re-sent as app/uninstalled).
+        try:
+            payload = json.loads(body) if body else None
+        except ValueError:
+            raise WebhookRejected("invalid_payload", "The webhook body is not JSON.", status=400) from None
+        problem = topic_mismatch(headers.get("x-shopify-topic", ""), payload, shop_domain)
+        if problem:
+            raise WebhookRejected("topic_mismatch", problem, status=400)
 
     def parse_webhook(self, *, headers: dict[str, str], body: bytes) -> WebhookEvent:
         topic = headers.get("x-shopify-topic", "")
         payload = json.loads(body) if body else {}
         removed: tuple[str, ...] = ()
         if topic == "files/delete":
-            gid = payload.get("admin_graphql_api_id") or payload.get("id")
-            if gid:
-                removed = (str(gid),)
+            removed = (str(payload["admin_graphql_api_id"]),)
+        # The webhook id is not signed; destructive topics are also de-duplicated on the signed body, so a
+        # replay under a fresh id is still recognised (app/uninstalled bodies carry updated_at, so two real
+        # uninstalls differ; see actions.forget_redaction_digests for shop/redact after a reinstall).
+        digests = (body_digest(body),) if topic in DESTRUCTIVE_TOPICS else ()
         return WebhookEvent(
             topic=topic,
             delivery_id=headers.get("x-shopify-webhook-id", ""),
+            dedup_keys=digests,
             removed_remote_ids=removed,
             redact_shop=topic == "shop/redact",
             payload=payload if isinstance(payload, dict) else {},
@@ -280,6 +299,84 @@ class ShopifyConnector(Connector):
     def retry_after(self, response: httpx.Response) -> float | None:
         value = super().retry_after(response)
         return value if value is not None else 1.0
+
+
+# --- which body belongs to which topic ---------------------------------------------------------------------
+WEBHOOK_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+DESTRUCTIVE_TOPICS = frozenset({"app/uninstalled", "shop/redact"})
+FILE_GID = re.compile(r"gid://shopify/(MediaImage|GenericFile|Video|ExternalVideo|Model3d)/\d+")
+# Keys only another topic's payload has: a body carrying one of them is not this topic's.
+_COMPLIANCE_KEYS = {
+    "shop_id",
+    "shop_domain",
+    "customer",
+    "orders_to_redact",
+    "orders_requested",
+    "data_request",
+}
+_SHOP_KEYS = {"myshopify_domain", "plan_name", "primary_locale"}
+_RESOURCE_KEYS = {"admin_graphql_api_id", "variants", "body_html", "product_type", "file_status", "alt"}
+
+
+@dataclass(frozen=True)
+class TopicShape:
+    """What a topic's payload must and must not contain (from Shopify's webhook reference)."""
+
+    required: frozenset[str]
+    forbidden: frozenset[str] = frozenset()
+    shop_field: str | None = None  # the body field naming the shop, which must be the sending shop
+
+
+# The topics we act on. Others (products/*, …) are recorded and change nothing.
+TOPIC_SHAPES = {
+    # the shop object
+    "app/uninstalled": TopicShape(
+        frozenset({"id", "name", "myshopify_domain"}),
+        frozenset(_COMPLIANCE_KEYS | _RESOURCE_KEYS),
+        shop_field="myshopify_domain",
+    ),
+    "shop/redact": TopicShape(
+        frozenset({"shop_id", "shop_domain"}),
+        frozenset((_COMPLIANCE_KEYS - {"shop_id", "shop_domain"}) | _SHOP_KEYS | _RESOURCE_KEYS | {"id"}),
+        shop_field="shop_domain",
+    ),
+    "customers/redact": TopicShape(
+        frozenset({"shop_id", "shop_domain", "customer", "orders_to_redact"}),
+        frozenset({"orders_requested", "data_request"} | _SHOP_KEYS | _RESOURCE_KEYS),
+        shop_field="shop_domain",
+    ),
+    "customers/data_request": TopicShape(
+        frozenset({"shop_id", "shop_domain", "customer", "orders_requested"}),
+        frozenset({"orders_to_redact"} | _SHOP_KEYS | _RESOURCE_KEYS),
+        shop_field="shop_domain",
+    ),
+    # the file resource
+    "files/delete": TopicShape(frozenset({"admin_graphql_api_id"}), frozenset(_COMPLIANCE_KEYS | _SHOP_KEYS)),
+}
+
+
+def topic_mismatch(topic: str, payload: Any, shop_domain: str) -> str | None:
+    """Why a signed ``payload`` cannot be a ``topic`` delivery from ``shop_domain``; None when it can."""
+    shape = TOPIC_SHAPES.get(topic)
+    if shape is None:
+        return None if isinstance(payload, dict) else "The body is not a JSON object."
+    if not isinstance(payload, dict):
+        return f"A {topic} body is a JSON object."
+    missing = sorted(shape.required - payload.keys())
+    if missing:
+        return f"A {topic} body has {', '.join(missing)}."
+    foreign = sorted(shape.forbidden & payload.keys())
+    if foreign:
+        return f"A {topic} body has no {', '.join(foreign)}."
+    if shape.shop_field and payload.get(shape.shop_field) != shop_domain:
+        return f"The body's {shape.shop_field} is not the sending shop."
+    if topic == "files/delete" and not FILE_GID.fullmatch(str(payload["admin_graphql_api_id"])):
+        return "A files/delete body names a file."
+    return None
+
+
+def body_digest(body: bytes) -> str:
+    return "body-sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def _refill_wait(body: dict[str, Any]) -> float:

@@ -8,6 +8,7 @@ Webhooks come from our small WordPress plugin (``plugin/photai-dam-webhooks.php`
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import urljoin
@@ -25,7 +26,7 @@ from integrations.base import (
 )
 from integrations.webhook_signing import equal, hex_hmac
 
-# How old a plugin delivery may be: its signed body carries ``sent_at``; older ones are replays.
+# How old (or how far ahead) a plugin delivery's signed timestamp may be; older ones are replays.
 WEBHOOK_MAX_AGE_S = 300
 
 
@@ -166,15 +167,22 @@ class WordPressConnector(Connector):
 
     # --- webhooks from the PhotAI DAM WordPress plugin ------------------------------------------------
     def verify_webhook(self, *, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
+        """``X-PhotAI-Signature: sha256=<hex HMAC of "<delivery id>.<timestamp>.<body>">``: the delivery id
+        (de-duplication) and the timestamp (freshness) are signed together with the body."""
         if not self.webhook_secret:
             raise WebhookRejected("webhook_secret_missing", "This connection has no webhook secret.")
-        given = headers.get("x-photai-signature", "")
-        expected = "sha256=" + hex_hmac(self.webhook_secret, body)
-        if not equal(expected, given):
-            raise WebhookRejected("invalid_signature", "The signature does not match the body.")
-        sent_at = _sent_at(body)
-        if sent_at is None or abs(time.time() - sent_at) > WEBHOOK_MAX_AGE_S:
-            raise WebhookRejected("stale_webhook", "The delivery is too old (or has no sent_at).")
+        delivery = headers.get("x-photai-delivery", "")
+        timestamp = headers.get("x-photai-timestamp", "")
+        if not DELIVERY_ID.fullmatch(delivery):
+            raise WebhookRejected("invalid_delivery_id", "X-PhotAI-Delivery is missing or malformed.")
+        # Whole seconds in plain digits: "NaN", "1e400", "Infinity" or "-1" never reach a comparison.
+        if not TIMESTAMP.fullmatch(timestamp):
+            raise WebhookRejected("invalid_timestamp", "X-PhotAI-Timestamp is not a Unix time in seconds.")
+        expected = "sha256=" + hex_hmac(self.webhook_secret, signed_message(delivery, timestamp, body))
+        if not equal(expected, headers.get("x-photai-signature", "")):
+            raise WebhookRejected("invalid_signature", "The signature does not match the delivery.")
+        if abs(time.time() - int(timestamp)) > WEBHOOK_MAX_AGE_S:
+            raise WebhookRejected("stale_webhook", "The delivery is too old (or from the future).")
 
     def parse_webhook(self, *, headers: dict[str, str], body: bytes) -> WebhookEvent:
         payload = json.loads(body)
@@ -184,10 +192,18 @@ class WordPressConnector(Connector):
             removed = (str(_attachment_id(payload["attachment_id"])),)
         return WebhookEvent(
             topic=event,
-            delivery_id=headers.get("x-photai-delivery", ""),
+            delivery_id=headers["x-photai-delivery"],  # signed, checked by verify_webhook
             removed_remote_ids=removed,
             payload=payload,
         )
+
+
+DELIVERY_ID = re.compile(r"[A-Za-z0-9-]{8,100}")
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+
+def signed_message(delivery: str, timestamp: str, body: bytes) -> bytes:
+    return f"{delivery}.{timestamp}.".encode() + body
 
 
 def _attachment_id(value: object) -> int:
@@ -197,11 +213,3 @@ def _attachment_id(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
         raise ValueError(f"attachment_id {value!r} is not a WordPress post id")
     return value
-
-
-def _sent_at(body: bytes) -> float | None:
-    try:
-        value = json.loads(body).get("sent_at")
-        return float(value)
-    except (ValueError, TypeError, AttributeError):
-        return None

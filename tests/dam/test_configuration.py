@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from photai_dam.env import ConfigurationError, broker_from_url, env_bool, env_int, env_str, parse_database_url
+from photai_dam.env import (
+    ConfigurationError,
+    broker_from_url,
+    cache_from_url,
+    env_bool,
+    env_int,
+    env_str,
+    parse_database_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,6 +50,29 @@ def test_brokers_are_chosen_by_url_scheme():
     assert broker_from_url("stub://")["BROKER"].endswith("StubBroker")
     with pytest.raises(ConfigurationError):
         broker_from_url("kafka://h")
+
+
+def test_caches_are_chosen_by_url_scheme():
+    assert cache_from_url("redis://h:6379/2", "ns") == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://h:6379/2",
+        "KEY_PREFIX": "ns",
+    }
+    assert cache_from_url("db://")["LOCATION"] == "photai_cache"
+    assert cache_from_url("db://throttles")["LOCATION"] == "throttles"
+    assert cache_from_url("file:///srv/photai/cache")["LOCATION"] == "/srv/photai/cache"
+    assert cache_from_url("locmem://")["BACKEND"].endswith("LocMemCache")
+    for bad in ("memcached://h:11211", "file://relative/path", "cache"):
+        with pytest.raises(ConfigurationError, match="PHOTAI_CACHE_URL"):
+            cache_from_url(bad)
+
+
+def test_a_cache_of_one_process_is_warned_about(settings):
+    from django.core.checks import run_checks
+
+    settings.CACHES = {"default": cache_from_url("locmem://")}
+
+    assert "photai.W002" in {message.id for message in run_checks()}
 
 
 def test_typed_readers_refuse_bad_values(monkeypatch, tmp_path):

@@ -38,13 +38,20 @@ def publication(site: Connection, upload) -> Publication:
 
 
 def _signed_wordpress(connection, body: bytes):
-    """Post ``body`` exactly as given, signed as the PhotAI DAM WordPress plugin signs deliveries."""
-    signature = "sha256=" + hmac.new(WORDPRESS_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    """Post ``body`` exactly as given, signed as the PhotAI DAM WordPress plugin signs deliveries
+    (HMAC over "<delivery id>.<timestamp>.<body>")."""
+    delivery, timestamp = str(uuid.uuid4()), str(int(time.time()))
+    message = f"{delivery}.{timestamp}.".encode() + body
+    signature = "sha256=" + hmac.new(WORDPRESS_SECRET.encode(), message, hashlib.sha256).hexdigest()
     return Client(enforce_csrf_checks=True).post(
         f"/hooks/{connection.pk}/",
         body,
         content_type="application/json",
-        headers={"X-PhotAI-Signature": signature, "X-PhotAI-Delivery": str(uuid.uuid4())},
+        headers={
+            "X-PhotAI-Signature": signature,
+            "X-PhotAI-Delivery": delivery,
+            "X-PhotAI-Timestamp": timestamp,
+        },
     )
 
 

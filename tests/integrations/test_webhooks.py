@@ -28,6 +28,31 @@ SHOPIFY_SECRET = "shopify-client-secret-0123456789"
 CONTENTFUL_SECRET = "k" * 64
 WORDPRESS_SECRET = "wordpress-plugin-secret-0123456789"
 
+# Payloads as Shopify's webhook reference documents them, per topic.
+FILE_DELETED = {"id": 7001, "admin_graphql_api_id": "gid://shopify/MediaImage/7001"}
+SHOP_REDACT = {"shop_id": 1, "shop_domain": "contract-shop.myshopify.com"}
+CUSTOMERS_REDACT = {
+    "shop_id": 1,
+    "shop_domain": "contract-shop.myshopify.com",
+    "customer": {"id": 7, "email": "jo@example.com"},
+    "orders_to_redact": [11],
+}
+DATA_REQUEST = {
+    "shop_id": 1,
+    "shop_domain": "contract-shop.myshopify.com",
+    "customer": {"id": 7, "email": "jo@example.com"},
+    "orders_requested": [11],
+    "data_request": {"id": 9999},
+}
+UNINSTALLED = {
+    "id": 1,
+    "name": "Contract Shop",
+    "domain": "shop.example.com",
+    "myshopify_domain": "contract-shop.myshopify.com",
+    "updated_at": "2026-11-29T10:00:00-05:00",
+}
+PRODUCT = {"id": 632910392, "title": "IPod Nano", "admin_graphql_api_id": "gid://shopify/Product/632910392"}
+
 
 # --- known vectors (openssl dgst -sha256 -hmac <secret>) ---------------------------------------------------
 def test_shopify_vector():
@@ -49,13 +74,6 @@ def test_contentful_canonical_request_vector():
         b'{"sys":{"id":"photai-x"}}',
     )
     assert signature == "f93fff4b8340ed9a05f2ff2ce77c2e2322f73be1f2676df3c014af5cc3f5fffa"
-
-
-def test_wordpress_vector():
-    body = b'{"event":"attachment.deleted","attachment_id":42,"sent_at":1700000000}'
-    assert (
-        hex_hmac(WORDPRESS_SECRET, body) == "b109997d982efb2326578defbc12076edd841dd206d2353ea37b6e643d98f091"
-    )
 
 
 # --- fixtures -------------------------------------------------------------------------------------------
@@ -200,48 +218,32 @@ def test_shopify_redeliveries_are_handled_once(client, connect, live_on):
 def test_shop_redact_erases_the_shops_data_and_keeps_our_record(client, connect, live_on):
     shop = connect("shopify")
     publication = live_on(shop, "gid://shopify/MediaImage/7001")
-    _shopify(
-        client,
-        shop,
-        "customers/data_request",
-        {"shop_domain": "contract-shop.myshopify.com"},
-        webhook_id="wh-0",
-    )
+    _shopify(client, shop, "customers/data_request", DATA_REQUEST, webhook_id="wh-0")
 
-    response = _shopify(
-        client,
-        shop,
-        "shop/redact",
-        {"shop_id": 1, "shop_domain": "contract-shop.myshopify.com"},
-        webhook_id="wh-9",
-    )
+    response = _shopify(client, shop, "shop/redact", SHOP_REDACT, webhook_id="wh-9")
 
     assert response.status_code == 200
     shop.refresh_from_db()
     assert shop.credentials_encrypted == ""  # the access token is gone
     assert shop.is_active is False
     assert shop.webhook_secret == SHOPIFY_SECRET  # redeliveries of the request still verify ...
-    assert list(WebhookDelivery.objects.values_list("delivery_id", flat=True)) == [
-        "wh-9"
-    ]  # ... and de-duplicate
+    # ... and de-duplicate (on the webhook id, and on the signed body's digest)
+    kept = sorted(WebhookDelivery.objects.values_list("delivery_id", flat=True))
+    assert kept[1] == "wh-9" and kept[0].startswith("body-sha256:") and len(kept) == 2
     publication.refresh_from_db()
     assert publication.status == "removed_remotely"
     assert (publication.remote_url, publication.remote_state) == ("", {})
     assert publication.remote_id == "gid://shopify/MediaImage/7001"  # which asset went where stays ours
     assert AuditEvent.objects.filter(action="connection.shop_redact").count() == 1
-    assert _shopify(client, shop, "shop/redact", {"shop_id": 1}, webhook_id="wh-9").json() == {
-        "duplicate": True
-    }
+    assert _shopify(client, shop, "shop/redact", SHOP_REDACT, webhook_id="wh-9").json() == {"duplicate": True}
 
 
 def test_customer_compliance_topics_are_acknowledged(client, connect):
     shop = connect("shopify")
 
-    for topic in ("customers/data_request", "customers/redact"):
-        response = _shopify(
-            client, shop, topic, {"customer": {"id": 1}, "shop_domain": "contract-shop.myshopify.com"}
-        )
-        assert response.status_code == 200
+    for topic, body in (("customers/data_request", DATA_REQUEST), ("customers/redact", CUSTOMERS_REDACT)):
+        response = _shopify(client, shop, topic, body)
+        assert response.status_code == 200, response.content
     assert AuditEvent.objects.filter(action="connection.customers_redact").count() == 1
 
 
@@ -268,10 +270,11 @@ def _contentful(
     *,
     age_s: float = 0,
     tamper: bool = False,
+    timestamp_ms: int | None = None,
 ) -> Any:
     body = json.dumps(payload).encode()
     path = f"/hooks/{connection.pk}/"
-    timestamp = str(int((time.time() - age_s) * 1000))
+    timestamp = str(timestamp_ms or int((time.time() - age_s) * 1000))
     signed = {
         "content-type": "application/vnd.contentful.management.v1+json",
         "x-contentful-signed-headers": ",".join(
@@ -362,45 +365,23 @@ def test_wordpress_plugin_reports_a_deleted_attachment(client, connect, live_on)
     site = connect("wordpress")
     publication = live_on(site, "42")
 
-    response = _wordpress(
-        client, site, {"event": "attachment.deleted", "attachment_id": 42, "sent_at": time.time()}
-    )
+    response = _wordpress_signed(client, site, {"event": "attachment.deleted", "attachment_id": 42})
 
-    assert response.status_code == 200
+    assert response.status_code == 200, response.content
     publication.refresh_from_db()
     assert publication.status == "removed_remotely"
 
 
-@pytest.mark.parametrize(
-    ("payload", "secret", "code"),
-    [
-        (
-            {"event": "attachment.deleted", "attachment_id": 42, "sent_at": 1700000000},
-            WORDPRESS_SECRET,
-            "stale_webhook",
-        ),
-        (
-            {"event": "attachment.deleted", "attachment_id": 42, "sent_at": "now"},
-            WORDPRESS_SECRET,
-            "stale_webhook",
-        ),
-        (
-            {"event": "attachment.deleted", "attachment_id": 42, "sent_at": 0},
-            "another-sites-secret-0123",
-            "invalid_signature",
-        ),
-    ],
-)
-def test_wordpress_refuses_bad_deliveries(client, connect, live_on, payload, secret, code):
+def test_wordpress_refuses_another_sites_secret(client, connect, live_on):
     site = connect("wordpress")
     publication = live_on(site, "42")
-    if payload["sent_at"] == 0:
-        payload["sent_at"] = time.time()
 
-    response = _wordpress(client, site, payload, secret=secret)
+    response = _wordpress_signed(
+        client, site, {"event": "attachment.deleted", "attachment_id": 42}, secret="another-sites-secret-0123"
+    )
 
     assert response.status_code == 401
-    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["code"] == "invalid_signature"
     publication.refresh_from_db()
     assert publication.status == "live"
 
@@ -429,7 +410,7 @@ def test_app_uninstalled_deactivates_the_connection_and_erases_the_token(
 ):
     shop = connect("shopify")
 
-    response = _shopify(client, shop, "app/uninstalled", {"id": 1, "domain": "contract-shop.myshopify.com"})
+    response = _shopify(client, shop, "app/uninstalled", UNINSTALLED)
 
     assert response.status_code == 200
     shop.refresh_from_db()
@@ -458,3 +439,234 @@ def test_list_endpoints_use_a_constant_number_of_queries(
 
     assert publications.json()["count"] == 9
     assert connections.json()["count"] == 3
+
+
+# --- replay and topic swap -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("captured_topic", "captured", "sent_as"),
+    [
+        ("files/delete", FILE_DELETED, "app/uninstalled"),
+        ("products/update", PRODUCT, "app/uninstalled"),
+        ("customers/data_request", DATA_REQUEST, "app/uninstalled"),
+        ("customers/redact", CUSTOMERS_REDACT, "shop/redact"),
+        ("customers/data_request", DATA_REQUEST, "shop/redact"),
+        ("app/uninstalled", UNINSTALLED, "shop/redact"),
+        ("shop/redact", SHOP_REDACT, "app/uninstalled"),
+        ("products/update", PRODUCT, "files/delete"),
+        ("shop/redact", SHOP_REDACT, "customers/redact"),
+    ],
+)
+def test_a_signed_body_resent_under_another_topic_is_refused(
+    client, connect, live_on, captured_topic, captured, sent_as
+):
+    # given a body Shopify signed for one topic (the HMAC covers the body, not the topic header)
+    shop = connect("shopify")
+    publication = live_on(shop, "gid://shopify/MediaImage/7001")
+
+    # when it is sent with a forged X-Shopify-Topic
+    response = _shopify(client, shop, sent_as, captured)
+
+    # then nothing happens: the body does not have that topic's documented shape
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "topic_mismatch"
+    shop.refresh_from_db()
+    assert shop.is_active is True and shop.credentials == {"access_token": "shpat_123456789"}
+    publication.refresh_from_db()
+    assert publication.status == "live"
+    assert not AuditEvent.objects.filter(
+        action__in=["connection.deactivate", "connection.shop_redact"]
+    ).exists()
+
+
+def test_a_body_for_another_shop_is_refused_even_when_the_header_says_ours(client, connect):
+    shop = connect("shopify")
+
+    response = _shopify(
+        client, shop, "shop/redact", {"shop_id": 2, "shop_domain": "other-shop.myshopify.com"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "topic_mismatch"
+    assert Connection.objects.get(pk=shop.pk).is_active is True
+
+
+@pytest.mark.parametrize("topic", ["app/uninstalled", "shop/redact"])
+def test_a_destructive_delivery_replayed_under_a_new_webhook_id_is_a_duplicate(client, connect, topic):
+    shop = connect("shopify")
+    body = UNINSTALLED if topic == "app/uninstalled" else SHOP_REDACT
+    assert _shopify(client, shop, topic, body, webhook_id="wh-1").json()["duplicate"] is False
+    # the shop installs the app again: a new token
+    Connection.objects.filter(pk=shop.pk).update(is_active=True)
+    shop.refresh_from_db()
+    shop.credentials = {"access_token": "shpat_reinstalled_1"}
+    shop.save()
+
+    # the webhook id header is not signed: a replay simply brings a fresh one
+    replay = _shopify(client, shop, topic, body, webhook_id="wh-forged-2")
+
+    assert replay.status_code == 200
+    assert replay.json() == {"duplicate": True}
+    shop.refresh_from_db()
+    assert shop.credentials == {"access_token": "shpat_reinstalled_1"}
+
+
+def test_after_a_reinstall_the_next_shop_redact_is_acted_upon(client, connect, admin_member):
+    shop = connect("shopify")
+    assert "redacted" in _shopify(client, shop, "shop/redact", SHOP_REDACT, webhook_id="wh-1").json()
+    # the shop installs the app again; the admin enters the new token
+    reinstalled = admin_member.client.patch(
+        f"/api/v1/workspaces/acme/connections/{shop.pk}",
+        {"credentials": {"access_token": "shpat_reinstalled_1"}, "is_active": True},
+        format="json",
+    )
+    assert reinstalled.status_code == 200, reinstalled.content
+
+    # Shopify's shop/redact after the next uninstall has the very same body: it is acted upon
+    again = _shopify(client, shop, "shop/redact", SHOP_REDACT, webhook_id="wh-2")
+
+    assert again.json()["duplicate"] is False and "redacted" in again.json()
+    shop.refresh_from_db()
+    assert (shop.is_active, shop.credentials_encrypted) == (False, "")
+
+
+def test_every_shopify_delivery_needs_its_webhook_id(client, connect):
+    shop = connect("shopify")
+    body = json.dumps(FILE_DELETED).encode()
+
+    response = client.post(
+        f"/hooks/{shop.pk}/",
+        body,
+        content_type="application/json",
+        headers={
+            "X-Shopify-Topic": "files/delete",
+            "X-Shopify-Hmac-Sha256": base64_hmac(SHOPIFY_SECRET, body),
+            "X-Shopify-Shop-Domain": "contract-shop.myshopify.com",
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "missing_delivery_id"
+
+
+def test_contentful_replays_within_the_signatures_ttl_are_handled_once(client, connect, live_on):
+    space = connect("contentful")
+    live_on(space, "photai-abc")
+    body = {"sys": {"id": "photai-abc", "type": "DeletedAsset"}}
+
+    signed_at = int(time.time() * 1000)
+    first = _contentful(client, space, "ContentManagement.Asset.delete", body, timestamp_ms=signed_at)
+    # the very same signed request, sent again within its 30 s
+    replay = _contentful(client, space, "ContentManagement.Asset.delete", body, timestamp_ms=signed_at)
+
+    assert first.json()["duplicate"] is False
+    assert replay.status_code == 200 and replay.json() == {"duplicate": True}
+    assert AuditEvent.objects.filter(action="publication.removed_remotely").count() == 1
+
+
+def _wordpress_signed(
+    client: Client,
+    connection: Connection,
+    payload: dict[str, Any],
+    *,
+    delivery: str | None = None,
+    timestamp: str | None = None,
+    signed_delivery: str | None = None,
+    signed_timestamp: str | None = None,
+    secret: str = WORDPRESS_SECRET,
+) -> Any:
+    """A delivery as the plugin sends it: HMAC over "<delivery id>.<timestamp>.<body>"."""
+    body = json.dumps(payload).encode()
+    delivery = delivery or str(uuid.uuid4())
+    timestamp = str(int(time.time())) if timestamp is None else timestamp
+    message = f"{signed_delivery or delivery}.{signed_timestamp or timestamp}.".encode() + body
+    signature = "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return client.post(
+        f"/hooks/{connection.pk}/",
+        body,
+        content_type="application/json",
+        headers={
+            "X-PhotAI-Signature": signature,
+            "X-PhotAI-Delivery": delivery,
+            "X-PhotAI-Timestamp": timestamp,
+        },
+    )
+
+
+def test_wordpress_signature_vector():
+    # printf '%s' 'd-1.1700000000.{"event":"attachment.deleted","attachment_id":42}' |
+    #   openssl dgst -sha256 -hmac wordpress-plugin-secret-0123456789
+    message = b'd-1.1700000000.{"event":"attachment.deleted","attachment_id":42}'
+    assert hex_hmac(WORDPRESS_SECRET, message) == (
+        "24c94d10340173d570948750dd9fec0156092977872383e2449dbf38759aec06"
+    )
+
+
+def test_wordpress_deliveries_are_handled_once_per_signed_id(client, connect, live_on):
+    site = connect("wordpress")
+    live_on(site, "42")
+    payload = {"event": "attachment.deleted", "attachment_id": 42}
+
+    first = _wordpress_signed(client, site, payload, delivery="5d1c8a3e-0b8e-4cf4-9a57-9d8f5f0e4a11")
+    replay = _wordpress_signed(client, site, payload, delivery="5d1c8a3e-0b8e-4cf4-9a57-9d8f5f0e4a11")
+    # the id is signed: the same delivery under another id no longer verifies
+    renamed = _wordpress_signed(
+        client,
+        site,
+        payload,
+        delivery="00000000-0000-4000-8000-000000000000",
+        signed_delivery="5d1c8a3e-0b8e-4cf4-9a57-9d8f5f0e4a11",
+    )
+
+    assert first.json()["duplicate"] is False
+    assert replay.json() == {"duplicate": True}
+    assert renamed.status_code == 401 and renamed.json()["error"]["code"] == "invalid_signature"
+    assert AuditEvent.objects.filter(action="publication.removed_remotely").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "code"),
+    [
+        ("NaN", "invalid_timestamp"),
+        ("nan", "invalid_timestamp"),
+        ("Infinity", "invalid_timestamp"),
+        ("1e400", "invalid_timestamp"),
+        ("1700000000.5", "invalid_timestamp"),
+        ("-1", "invalid_timestamp"),
+        ("", "invalid_timestamp"),
+        ("17000000000000000000000", "invalid_timestamp"),
+        ("1700000000", "stale_webhook"),
+        ("future", "stale_webhook"),
+    ],
+)
+def test_wordpress_refuses_timestamps_that_are_not_recent_whole_seconds(
+    client, connect, live_on, timestamp, code
+):
+    site = connect("wordpress")
+    publication = live_on(site, "42")
+    if timestamp == "future":
+        timestamp = str(int(time.time()) + 3600)
+
+    response = _wordpress_signed(
+        client, site, {"event": "attachment.deleted", "attachment_id": 42}, timestamp=timestamp
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == code
+    publication.refresh_from_db()
+    assert publication.status == "live"
+
+
+def test_a_signature_over_the_body_alone_is_no_longer_enough(client, connect, live_on):
+    # what plugin 1.0 sent: sent_at inside the body, the delivery id unsigned; "NaN" passed the age check
+    site = connect("wordpress")
+    publication = live_on(site, "42")
+
+    response = _wordpress(
+        client, site, {"event": "attachment.deleted", "attachment_id": 42, "sent_at": "NaN"}
+    )
+
+    assert response.status_code == 401
+    publication.refresh_from_db()
+    assert publication.status == "live"

@@ -15,16 +15,24 @@ from photai_dam.assets.models import Asset
 @pytest.fixture
 def make_output(editor2: Any, upload: Callable[..., dict[str, Any]]) -> Callable[..., Asset]:
     """Store an output the way the runner does: a job (by ``creator``, default editor2) over an upload,
-    finalised by governance.finalise and stored by the assets action, with its lineage."""
+    finalised by governance.finalise and stored by the assets action, with its lineage. ``source``: the
+    input (default: a fresh upload by the creator)."""
 
-    def _make(*, creator: Any = None, prompt: str = "", kind: str = "classical", seed: int = 1) -> Asset:
+    def _make(
+        *,
+        creator: Any = None,
+        prompt: str = "",
+        kind: str = "classical",
+        seed: int = 1,
+        source: Asset | None = None,
+    ) -> Asset:
         from governance import finalise
         from photai_dam.assets.actions import store_output
         from photai_dam.jobs.choices import JobStatus
         from photai_dam.jobs.models import Job, JobInput
 
         who = creator or editor2
-        source = Asset.objects.get(pk=upload(member=who)["id"])
+        source = source or Asset.objects.get(pk=upload(member=who)["id"])
         job = Job.objects.create(
             workspace=source.workspace,
             operation="resize" if kind == "classical" else "img2img",

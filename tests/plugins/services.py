@@ -62,8 +62,21 @@ def isolated_media(settings: Any, tmp_path: Path) -> Iterator[Path]:
     yield media
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The run's own shared cache: a folder, as in the embedded default (never var/cache, never the
+    shared Redis, which clearing would flush). Subprocesses that must share it get ``PHOTAI_CACHE_URL``."""
+    from django.test.utils import override_settings
+
+    from photai_dam.env import cache_from_url
+
+    folder = tmp_path_factory.mktemp("cache")
+    with override_settings(CACHES={"default": cache_from_url(f"file://{folder}")}):
+        yield folder
+
+
 @pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
+def fresh_cache(isolated_cache: Path) -> Iterator[None]:
     """Rate limits and other cached state never leak from one test into the next."""
     from django.core.cache import cache
 

@@ -20,10 +20,10 @@ from governance.reviews.api.serializers import (
 )
 from governance.reviews.choices import DecisionKind, ReviewStatus
 from governance.reviews.models import Decision, Review, WorkflowSettings
+from governance.reviews.separation import lineage_people
 from photai_dam.api.errors import ApiError, not_found
 from photai_dam.api.scoping import WorkspaceScopedMixin, WorkspaceViewSet
 from photai_dam.assets.models import Asset
-from photai_dam.jobs.models import JobOutput
 from photai_dam.workspaces.choices import Role
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -38,13 +38,17 @@ def reviews_queryset() -> QuerySet[Review]:
 def assigned_to(queryset: QuerySet[Review], access: Any) -> QuerySet[Review]:
     """Open reviews whose current stage the member may decide now (role, and not excluded by SoD)."""
     user_id = access.membership.user_id
-    created_jobs_outputs = JobOutput.objects.filter(job__created_by_id=user_id).values("asset_id")
     decided_now = Decision.objects.filter(reviewer_id=user_id)
-    qs = (
-        queryset.filter(status=ReviewStatus.OPEN, current_role__in=access.membership.roles)
-        .exclude(requested_by_id=user_id)
-        .exclude(asset_id__in=created_jobs_outputs)
+    qs = queryset.filter(status=ReviewStatus.OPEN, current_role__in=access.membership.roles).exclude(
+        requested_by_id=user_id
     )
+    # Nobody decides what derives from their own upload or output (a few queries per lineage generation
+    # for the whole queue, not per review).
+    candidates = list(qs.values_list("id", "asset_id"))
+    people = lineage_people(asset_id for _, asset_id in candidates)
+    mine_by_lineage = [pk for pk, asset_id in candidates if user_id in people[asset_id]]
+    if mine_by_lineage:
+        qs = qs.exclude(pk__in=mine_by_lineage)
     # Drop the ones this member already decided at the current stage of the current round, and those
     # where they approved another stage while the review allows one stage per person.
     mine = list(

@@ -2,14 +2,15 @@
 /**
  * Plugin Name: PhotAI DAM webhooks
  * Description: Tells PhotAI DAM when a media item it published is deleted in WordPress (core sends no webhooks).
- * Version: 1.0.0
+ * Version: 1.1.0
  * License: Apache-2.0
  *
  * Configure with two constants (wp-config.php) or two options:
  *   PHOTAI_DAM_WEBHOOK_URL    / photai_dam_webhook_url     the connection's webhook_url from the PhotAI DAM API
  *   PHOTAI_DAM_WEBHOOK_SECRET / photai_dam_webhook_secret  the connection's webhook secret
- * Each delivery is POSTed as JSON with X-PhotAI-Signature: sha256=<hex HMAC-SHA256 of the body>, a unique
- * X-PhotAI-Delivery id, and a signed sent_at (PhotAI DAM refuses deliveries older than five minutes).
+ * Each delivery is POSTed as JSON with a unique X-PhotAI-Delivery id, X-PhotAI-Timestamp (Unix seconds) and
+ * X-PhotAI-Signature: sha256=<hex HMAC-SHA256 of "<delivery id>.<timestamp>.<body>">. The id and the time
+ * are signed with the body, so PhotAI DAM acts once per delivery and refuses ones older than five minutes.
  * Works as a regular plugin or dropped into wp-content/mu-plugins/.
  */
 
@@ -30,10 +31,13 @@ function photai_dam_send($event, array $data) {
     if ($url === '' || $secret === '') {
         return;
     }
+    $delivery = wp_generate_uuid4();
+    $timestamp = (string) time();
     $body = wp_json_encode(array_merge(
-        array('event' => $event, 'site_url' => home_url(), 'sent_at' => time()),
+        array('event' => $event, 'site_url' => home_url(), 'sent_at' => (int) $timestamp),
         $data
     ));
+    $signature = hash_hmac('sha256', $delivery . '.' . $timestamp . '.' . $body, $secret);
     // wp_remote_post, not wp_safe_remote_post: the URL is the admin's own configuration, and a DAM on a
     // private address is a normal deployment.
     $response = wp_remote_post($url, array(
@@ -41,8 +45,9 @@ function photai_dam_send($event, array $data) {
         'headers' => array(
             'Content-Type' => 'application/json',
             'X-PhotAI-Event' => $event,
-            'X-PhotAI-Delivery' => wp_generate_uuid4(),
-            'X-PhotAI-Signature' => 'sha256=' . hash_hmac('sha256', $body, $secret),
+            'X-PhotAI-Delivery' => $delivery,
+            'X-PhotAI-Timestamp' => $timestamp,
+            'X-PhotAI-Signature' => 'sha256=' . $signature,
         ),
         'body' => $body,
     ));

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from photai_dam.jobs import prompts
 from photai_dam.jobs.models import Job
 
 
 class JobSerializer(serializers.ModelSerializer):
+    """A job. ``prompt`` is null (and ``negative_prompt`` left out of ``params``) for members the workspace
+    does not share prompts with (photai_dam.jobs.prompts); ``prompt_sha256`` is there for everyone."""
+
+    prompt = serializers.CharField(read_only=True, allow_null=True)
+    prompt_sha256 = serializers.SerializerMethodField()
     inputs = serializers.SerializerMethodField()
     outputs = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
@@ -25,6 +33,7 @@ class JobSerializer(serializers.ModelSerializer):
             "outputs",
             "params",
             "prompt",
+            "prompt_sha256",
             "model",
             "seed",
             "attempts",
@@ -34,6 +43,19 @@ class JobSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+
+    def to_representation(self, job: Job) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(job)
+        access = self.context.get("access")
+        if access is None or not prompts.prompt_visible(
+            job, access, shared=self.context.get("prompts_shared")
+        ):
+            data["prompt"] = None
+            data["params"] = prompts.without_prompt(data["params"] or {})
+        return data
+
+    def get_prompt_sha256(self, job: Job) -> str | None:
+        return prompts.prompt_hash(job.prompt)
 
     def get_inputs(self, job: Job) -> list[dict[str, str]]:
         return [{"asset": str(i.asset_id), "role": i.role} for i in job.inputs.all()]

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from photai_dam import ports
 from photai_dam.api.errors import ApiError
 from photai_dam.api.scoping import WorkspaceViewSet
 from photai_dam.jobs import actions
@@ -32,6 +33,13 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceView
                 raise ApiError("invalid_filter", f"status must be one of {JobStatus.values}")
             qs = qs.filter(status=wanted)
         return qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # Who reads prompts is decided once per request (photai_dam.jobs.prompts), not once per job.
+        context = super().get_serializer_context()
+        context["access"] = self.access
+        context["prompts_shared"] = ports.workspace_shares_prompts(self.access.workspace)
+        return context
 
     @extend_schema(parameters=[OpenApiParameter("status", enum=JobStatus.values)])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
